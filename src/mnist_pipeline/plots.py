@@ -1,0 +1,158 @@
+"""Pure plotting functions: each returns a matplotlib Figure with a title and labelled axes.
+
+Nothing here calls ``plt.show()`` or writes files; notebooks display the figure and
+``tracking`` logs it. Figures are built as ``matplotlib.figure.Figure`` objects outside
+pyplot's global state, so a notebook cell that ends on ``fig`` shows it exactly once
+and nothing accumulates in memory across calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from mnist_pipeline import config
+
+DIGITS = list(range(config.NUM_CLASSES))
+
+
+def _subplots(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (6, 4),
+              **kwargs) -> tuple[Figure, object]:
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
+def _image_grid(n: int, n_cols: int, cell: float = 1.3) -> tuple[Figure, np.ndarray]:
+    n_rows = max(1, int(np.ceil(n / n_cols)))
+    fig, axes = _subplots(n_rows, n_cols, figsize=(cell * n_cols, cell * n_rows + 0.6),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_frame_on(False)
+    return fig, axes.ravel()
+
+
+def digit_grid(images: np.ndarray, titles: Sequence[str], title: str, n_cols: int = 10) -> Figure:
+    """Show images in a grid, each with its own caption (label, prediction...).
+
+    Args:
+        images: ``(n, 28, 28)`` or ``(n, 28, 28, 1)`` arrays.
+        titles: one caption per image.
+        title: the figure title.
+        n_cols: images per row.
+    """
+    images = np.asarray(images).reshape(len(images), *config.IMAGE_SHAPE)
+    fig, axes = _image_grid(len(images), n_cols)
+    for ax, image, caption in zip(axes, images, titles, strict=False):
+        ax.imshow(image, cmap="gray_r")
+        ax.set_title(caption, fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def label_distribution(labels: dict[str, np.ndarray]) -> Figure:
+    """A seaborn count plot of the digits in each named split."""
+    long = pd.DataFrame({
+        "digit": np.concatenate([np.asarray(y) for y in labels.values()]),
+        "split": np.repeat(list(labels), [len(y) for y in labels.values()]),
+    })
+    fig, ax = _subplots(figsize=(9, 4))
+    sns.countplot(data=long, x="digit", hue="split", order=DIGITS, ax=ax)
+    ax.set(title="Digit counts per split", xlabel="digit", ylabel="number of images")
+    return fig
+
+
+def mean_images(images: np.ndarray, labels: np.ndarray) -> Figure:
+    """The pixel-wise mean image of each digit."""
+    fig, axes = _image_grid(config.NUM_CLASSES, config.NUM_CLASSES, cell=1.2)
+    for digit, ax in zip(DIGITS, axes, strict=True):
+        ax.imshow(images[labels == digit].mean(axis=0), cmap="magma")
+        ax.set_title(f"digit {digit}", fontsize=9)
+    fig.suptitle("Mean image of each digit (training set)")
+    return fig
+
+
+def pixel_histogram(images: np.ndarray) -> Figure:
+    """Histogram of pixel intensities, on a log scale (most pixels are background)."""
+    fig, ax = _subplots(figsize=(7, 3.5))
+    ax.hist(np.asarray(images).ravel(), bins=64, color="steelblue")
+    ax.set_yscale("log")
+    ax.set(title="Pixel intensities (training set)", xlabel="intensity (0 = background, 255 = ink)",
+           ylabel="number of pixels (log scale)")
+    return fig
+
+
+def projection_scatter(coords: np.ndarray, labels: np.ndarray, title: str) -> Figure:
+    """A 2-D embedding of images, coloured by digit."""
+    fig, ax = _subplots(figsize=(6.5, 5.5))
+    points = ax.scatter(coords[:, 0], coords[:, 1], c=labels, cmap="tab10", s=5, alpha=0.8)
+    ax.legend(*points.legend_elements(), title="digit", loc="center left",
+              bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    ax.set(title=title, xlabel="component 1", ylabel="component 2")
+    return fig
+
+
+def training_curves(history: dict[str, list[float]], title: str) -> Figure:
+    """Loss and accuracy per epoch, training against validation."""
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    fig, axes = _subplots(1, 2, figsize=(10, 3.8))
+    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
+        ax.plot(epochs, history[metric], marker="o", label="training")
+        ax.plot(epochs, history[f"val_{metric}"], marker="o", label="validation")
+        ax.set(title=metric.capitalize(), xlabel="epoch", ylabel=metric)
+        ax.set_xticks(epochs)
+        ax.legend()
+    fig.suptitle(title)
+    return fig
+
+
+def confusion_heatmap(matrix: np.ndarray, title: str) -> Figure:
+    """A confusion matrix as an annotated heatmap (rows true, columns predicted)."""
+    fig, ax = _subplots(figsize=(6.5, 5.5))
+    sns.heatmap(matrix, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax,
+                xticklabels=DIGITS, yticklabels=DIGITS, annot_kws={"fontsize": 8})
+    ax.set(title=title, xlabel="predicted digit", ylabel="true digit")
+    return fig
+
+
+def probability_bars(images: np.ndarray, proba: np.ndarray, titles: Sequence[str],
+                     title: str) -> Figure:
+    """Each image above a bar chart of its predicted class probabilities."""
+    n = len(images)
+    fig, axes = _subplots(2, n, figsize=(1.6 * n, 3.6), squeeze=False,
+                             gridspec_kw={"height_ratios": [1.2, 1]})
+    for i in range(n):
+        axes[0, i].imshow(np.asarray(images[i]).reshape(config.IMAGE_SHAPE), cmap="gray_r")
+        axes[0, i].set_title(titles[i], fontsize=8)
+        axes[0, i].axis("off")
+        axes[1, i].bar(DIGITS, proba[i], color="steelblue")
+        axes[1, i].set_ylim(0, 1)
+        axes[1, i].set_xticks(DIGITS, [str(d) for d in DIGITS], fontsize=6)
+        axes[1, i].set_xlabel("digit", fontsize=7)
+        axes[1, i].tick_params(axis="y", labelsize=6)
+    axes[1, 0].set_ylabel("probability", fontsize=7)
+    fig.suptitle(title)
+    return fig
+
+
+def before_after(originals: Sequence[np.ndarray], processed: np.ndarray, titles: Sequence[str],
+                 title: str) -> Figure:
+    """Each user image (top) above its 28x28 MNIST-like input (bottom)."""
+    n = len(originals)
+    fig, axes = _subplots(2, n, figsize=(1.3 * n, 3.2), squeeze=False)
+    for i in range(n):
+        axes[0, i].imshow(originals[i], cmap="gray", vmin=0, vmax=255)
+        axes[1, i].imshow(processed[i].reshape(config.IMAGE_SHAPE), cmap="gray_r")
+        axes[1, i].set_title(titles[i], fontsize=7)
+        for ax in axes[:, i]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[0, 0].set_ylabel("file", fontsize=8)
+    axes[1, 0].set_ylabel("28x28 input", fontsize=8)
+    fig.suptitle(title)
+    return fig

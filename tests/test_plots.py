@@ -1,0 +1,48 @@
+"""Every plot returns a Figure with a title and labelled axes, and leaves pyplot alone."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from mnist_pipeline import plots
+
+RNG = np.random.default_rng(0)
+IMAGES = RNG.integers(0, 256, size=(20, 28, 28), dtype=np.uint8)
+LABELS = np.arange(20) % 10
+PROBA = np.full((3, 10), 0.1)
+HISTORY = {"loss": [0.5, 0.3], "val_loss": [0.4, 0.35], "accuracy": [0.8, 0.9],
+           "val_accuracy": [0.85, 0.88]}
+
+CASES = {
+    "digit_grid": lambda: plots.digit_grid(IMAGES[:5], [str(d) for d in LABELS[:5]], "Samples"),
+    "label_distribution": lambda: plots.label_distribution({"train": LABELS, "test": LABELS[:5]}),
+    "mean_images": lambda: plots.mean_images(IMAGES, LABELS),
+    "pixel_histogram": lambda: plots.pixel_histogram(IMAGES),
+    "projection_scatter": lambda: plots.projection_scatter(RNG.random((20, 2)), LABELS, "PCA"),
+    "training_curves": lambda: plots.training_curves(HISTORY, "Model 1"),
+    "confusion_heatmap": lambda: plots.confusion_heatmap(np.eye(10, dtype=int), "Confusion"),
+    "probability_bars": lambda: plots.probability_bars(IMAGES[:3], PROBA, ["a", "b", "c"], "P"),
+    "before_after": lambda: plots.before_after(list(IMAGES[:3]), IMAGES[:3] / 255, ["a"] * 3, "B"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_plot_returns_titled_figure_outside_pyplot(name):
+    before = plt.get_fignums()
+    fig = CASES[name]()
+    assert isinstance(fig, Figure)
+    assert plt.get_fignums() == before, "plots must not register figures with pyplot"
+    title = fig._suptitle.get_text() if fig._suptitle else fig.axes[0].get_title()
+    assert title.strip()
+
+
+@pytest.mark.parametrize("name", ["label_distribution", "pixel_histogram", "projection_scatter",
+                                  "training_curves", "confusion_heatmap"])
+def test_chart_axes_are_labelled(name):
+    fig = CASES[name]()
+    for ax in fig.axes:
+        if ax.get_visible() and ax.has_data():
+            assert ax.get_xlabel() and ax.get_ylabel()
