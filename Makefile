@@ -46,11 +46,13 @@ report: $(STAMP) ## render the Quarto book (HTML and PDF) into _book/
 	  echo "Install Quarto >= 1.9.18 by hand (a .deb, .tar.gz or installer from the Quarto website),"; \
 	  echo "put 'quarto' on PATH, and run 'make report' again. The notebooks and tests do not need it."; \
 	  exit 1; }
+	$(PY) report/versions.py
+	$(PY) report/diagram.py
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" quarto render
 
 test: data ## run the unit tests, then nbval over every notebook against a throw-away MLflow store
 	$(PY) -m pytest tests
-	$(PY) -m pytest --nbval notebooks
+	$(PY) -m pytest --nbval notebooks --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 test-fast: $(STAMP) ## unit tests only, without the real-data and notebook checks
 	$(PY) -m pytest tests -m "not slow"

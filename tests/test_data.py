@@ -267,3 +267,19 @@ def test_real_mnist_matches_pinned_checksums():
         assert data.array_sha256(getattr(mnist, name)) == data.MNIST_EXPECTATION.sha256[name]
     assert config.N_TRAIN + config.N_VAL == len(mnist.x_train)
     assert expectation_for(mnist) == data.MNIST_EXPECTATION
+
+
+def test_prepare_splits_normalises_and_keeps_test_untouched():
+    mnist = make_tiny_mnist(n_train=100, n_test=20)
+    splits = data.prepare(mnist, n_val=20, seed=1)
+    assert splits.x_train.shape == (80, 28, 28, 1) and splits.x_val.shape == (20, 28, 28, 1)
+    np.testing.assert_array_equal(splits.x_test[..., 0] * 255, mnist.x_test.astype(np.float32))
+    np.testing.assert_array_equal(splits.y_test, mnist.y_test)
+    assert splits.onehot("val").shape == (20, 10)
+    np.testing.assert_array_equal(np.bincount(splits.y_val, minlength=10), [2] * 10)
+
+
+def test_fingerprint_changes_with_any_array(tiny_mnist):
+    tampered = tiny_mnist._replace(y_test=tiny_mnist.y_test[::-1].copy())
+    assert data.fingerprint(tiny_mnist) == data.fingerprint(make_tiny_mnist())
+    assert data.fingerprint(tiny_mnist) != data.fingerprint(tampered)

@@ -24,6 +24,8 @@ CASES = {
     "projection_scatter": lambda: plots.projection_scatter(RNG.random((20, 2)), LABELS, "PCA"),
     "training_curves": lambda: plots.training_curves(HISTORY, "Model 1"),
     "confusion_heatmap": lambda: plots.confusion_heatmap(np.eye(10, dtype=int), "Confusion"),
+    "confusion_grid": lambda: plots.confusion_grid({"a": np.eye(10, dtype=int),
+                                                    "b": np.eye(10, dtype=int)}, "Both"),
     "probability_bars": lambda: plots.probability_bars(IMAGES[:3], PROBA, ["a", "b", "c"], "P"),
     "before_after": lambda: plots.before_after(list(IMAGES[:3]), IMAGES[:3] / 255, ["a"] * 3, "B"),
 }
@@ -46,3 +48,8 @@ def test_chart_axes_are_labelled(name):
     for ax in fig.axes:
         if ax.get_visible() and ax.has_data():
             assert ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_figures_display_as_png_in_notebooks():
+    png = CASES["training_curves"]()._repr_png_()
+    assert png.startswith(b"\x89PNG")

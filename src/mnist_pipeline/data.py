@@ -404,6 +404,42 @@ def split_train_val(
     return train_test_split(x, y, test_size=n_val, stratify=y, random_state=seed, shuffle=True)
 
 
+class Splits(NamedTuple):
+    """Model-ready data: float32 images with a channel axis, integer and one-hot labels."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    def onehot(self, split: str) -> np.ndarray:
+        """One-hot labels of ``"train"``, ``"val"`` or ``"test"``."""
+        return one_hot(getattr(self, f"y_{split}"))
+
+
+def prepare(mnist: MnistData, n_val: int = config.N_VAL, seed: int = config.SEED) -> Splits:
+    """Split the training set (stratified, seeded) and normalise every image set.
+
+    Args:
+        mnist: verified uint8 arrays.
+        n_val: validation examples taken from the 60,000 training images.
+        seed: fixes the split.
+
+    Returns:
+        Train, validation and (untouched) test sets, normalised to [0, 1].
+    """
+    x_tr, x_va, y_tr, y_va = split_train_val(mnist.x_train, mnist.y_train, n_val=n_val, seed=seed)
+    return Splits(normalize(x_tr), y_tr, normalize(x_va), y_va, normalize(mnist.x_test),
+                  mnist.y_test)
+
+
+def fingerprint(mnist: MnistData) -> str:
+    """One sha256 for the whole dataset (of the four arrays' checksums), to log with each run."""
+    return sha256_bytes("".join(array_sha256(getattr(mnist, n)) for n in ARRAY_NAMES).encode())
+
+
 def class_balance(**labels: np.ndarray) -> pd.DataFrame:
     """Count each digit in each named split of labels (one column per split)."""
     counts = pd.DataFrame(

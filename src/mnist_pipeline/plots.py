@@ -8,6 +8,7 @@ and nothing accumulates in memory across calls.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,11 +19,25 @@ from matplotlib.figure import Figure
 from mnist_pipeline import config
 
 DIGITS = list(range(config.NUM_CLASSES))
+PNG_DPI = 110
+
+
+class NotebookFigure(Figure):
+    """A Figure that Jupyter displays as a PNG when a cell ends on it.
+
+    Figures made outside pyplot get no display hook from matplotlib's inline backend;
+    ``_repr_png_`` gives them one that works in any kernel, nbconvert and nbval alike.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        return buffer.getvalue()
 
 
 def _subplots(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (6, 4),
               **kwargs) -> tuple[Figure, object]:
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = NotebookFigure(figsize=figsize, layout="constrained")
     return fig, fig.subplots(nrows, ncols, **kwargs)
 
 
@@ -111,12 +126,25 @@ def training_curves(history: dict[str, list[float]], title: str) -> Figure:
     return fig
 
 
+def _draw_confusion(ax, matrix: np.ndarray, title: str) -> None:
+    sns.heatmap(matrix, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax,
+                xticklabels=DIGITS, yticklabels=DIGITS, annot_kws={"fontsize": 7})
+    ax.set(title=title, xlabel="predicted digit", ylabel="true digit")
+
+
 def confusion_heatmap(matrix: np.ndarray, title: str) -> Figure:
     """A confusion matrix as an annotated heatmap (rows true, columns predicted)."""
     fig, ax = _subplots(figsize=(6.5, 5.5))
-    sns.heatmap(matrix, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax,
-                xticklabels=DIGITS, yticklabels=DIGITS, annot_kws={"fontsize": 8})
-    ax.set(title=title, xlabel="predicted digit", ylabel="true digit")
+    _draw_confusion(ax, matrix, title)
+    return fig
+
+
+def confusion_grid(matrices: dict[str, np.ndarray], title: str) -> Figure:
+    """Several confusion matrices side by side, one panel per named model."""
+    fig, axes = _subplots(1, len(matrices), figsize=(5.2 * len(matrices), 5), squeeze=False)
+    for ax, (name, matrix) in zip(axes[0], matrices.items(), strict=True):
+        _draw_confusion(ax, matrix, name)
+    fig.suptitle(title)
     return fig
 
 

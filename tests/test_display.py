@@ -1,0 +1,17 @@
+"""Markdown tables for notebooks."""
+
+import pandas as pd
+
+from mnist_pipeline.display import md_table
+
+
+def test_md_table_formats_floats_and_index():
+    table = md_table(pd.DataFrame({"acc": [0.98765]}, index=pd.Index(["m1"], name="model")))
+    assert table.data.splitlines()[0].replace(" ", "") == "|model|acc|"
+    assert "0.9877" in table.data and "m1" in table.data
+
+
+def test_md_table_keeps_integer_columns_integer_beside_floats():
+    frame = pd.DataFrame({"count": [5331, 12], "share": [0.5, 0.25]})
+    text = md_table(frame, floatfmt=".2f", index=False).data
+    assert "5331 " in text and "5331.00" not in text and "0.50" in text

@@ -1,0 +1,302 @@
+"""The Quarto book: checked without Quarto (structure, references, captions, citations, outputs),
+and rendered where Quarto is installed."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from mnist_pipeline import config
+
+ROOT = config.PROJ_ROOT
+NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb"))
+
+LABEL_DEF = re.compile(r"\{#((?:sec|fig|tbl)-[\w-]+)[^}]*\}")  # {#sec-x} or {#fig-x width=...}
+CELL_LABEL = re.compile(r"^#\|\s*label:\s*((?:fig|tbl)-[\w-]+)\s*$", re.MULTILINE)
+CROSS_REF = re.compile(r"(?<![\w@/.])@((?:sec|fig|tbl)-[\w-]*[\w])")
+CITATION = re.compile(r"(?<![\w@/.`])@([A-Za-z][\w:-]*\d{4}[\w:-]*|nbval)\b")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+MACHINE_PATH = re.compile(r"(/root/|/home/\w+|/tmp/|/work/|/Users/|[A-Z]:\\\\)")
+
+
+@cache
+def quarto_config() -> dict:
+    return yaml.safe_load((ROOT / "_quarto.yml").read_text())
+
+
+def chapter_files() -> list[str]:
+    files = []
+    for entry in quarto_config()["book"]["chapters"]:
+        files.extend(entry["chapters"] if isinstance(entry, dict) else [entry])
+    return files
+
+
+@cache
+def notebook(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def cell_text(cell: dict) -> str:
+    source = cell["source"]
+    return "".join(source) if isinstance(source, list) else source
+
+
+def documents() -> dict[str, list[tuple[str, str]]]:
+    """Every chapter as a list of (kind, text) pieces: 'markdown' prose or 'code' cells."""
+    docs = {}
+    for name in chapter_files():
+        path = ROOT / name
+        if path.suffix == ".ipynb":
+            docs[name] = [(c["cell_type"], cell_text(c)) for c in notebook(path)["cells"]]
+        else:
+            text = path.read_text()
+            for include in re.findall(r"\{\{< include (\S+) >\}\}", text):
+                text += (path.parent / include).read_text()
+            docs[name] = [("markdown", text)]
+    return docs
+
+
+def strip_code(markdown: str) -> str:
+    return re.sub(r"```.*?```|`[^`\n]*`", "", markdown, flags=re.DOTALL)
+
+
+def labels() -> list[str]:
+    found = []
+    for pieces in documents().values():
+        for kind, text in pieces:
+            found += (CELL_LABEL.findall(text) if kind == "code"
+                      else LABEL_DEF.findall(strip_code(text)))
+    return found
+
+
+def test_quarto_config_is_a_book_needing_a_recent_quarto():
+    cfg = quarto_config()
+    assert cfg["project"]["type"] == "book" and cfg["project"]["output-dir"] == "_book"
+    assert cfg["quarto-required"].replace(" ", "") == ">=1.9.18"
+    assert {"html", "typst"} <= set(cfg["format"])
+    assert cfg["execute"]["enabled"] is False, "the book renders stored outputs only"
+    assert (ROOT / cfg["bibliography"]).is_file()
+
+
+def test_every_chapter_exists_and_index_comes_first():
+    chapters = chapter_files()
+    assert chapters[0] == "index.qmd"
+    missing = [c for c in chapters if not (ROOT / c).is_file()]
+    assert not missing, f"chapters listed in _quarto.yml but missing: {missing}"
+    assert len(chapters) == len(set(chapters))
+
+
+def test_every_notebook_is_a_chapter_in_order():
+    book_notebooks = [c for c in chapter_files() if c.endswith(".ipynb")]
+    assert book_notebooks == [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
+    assert len(NOTEBOOKS) == 7
+
+
+def test_the_study_outline_is_complete():
+    headings = "\n".join(
+        line for pieces in documents().values() for kind, text in pieces if kind == "markdown"
+        for line in text.splitlines() if line.startswith("#")
+    ).lower()
+    for section in ["introduction", "business objectives", "data collection",
+                    "exploratory analysis", "model 1", "model 2", "model 3", "evaluation",
+                    "prediction", "jupyter notebook structure", "libraries and modules",
+                    "known limitations", "future work", "conclusions", "acknowledgements",
+                    "references"]:
+        assert section in headings, f"no heading for {section!r}"
+
+
+def test_every_chapter_has_a_labelled_title():
+    for name, pieces in documents().items():
+        first = next(text for kind, text in pieces if kind == "markdown")
+        title = next(line for line in first.splitlines() if line.startswith("# "))
+        if name not in ("index.qmd", "report/references.qmd"):
+            assert "{#sec-" in title, f"{name}: the H1 needs a section label"
+
+
+def test_labels_are_unique():
+    found = labels()
+    duplicates = sorted({label for label in found if found.count(label) > 1})
+    assert not duplicates, f"labels defined more than once: {duplicates}"
+
+
+def test_every_cross_reference_resolves_to_exactly_one_label():
+    defined = labels()
+    unresolved = []
+    for name, pieces in documents().items():
+        for kind, text in pieces:
+            if kind != "markdown":
+                continue
+            for ref in CROSS_REF.findall(strip_code(text)):
+                if defined.count(ref) != 1:
+                    unresolved.append(f"{name}: @{ref}")
+    assert not unresolved, f"unresolved references: {unresolved}"
+
+
+def test_every_figure_and_table_is_cited_in_the_text():
+    cited = set()
+    for pieces in documents().values():
+        for kind, text in pieces:
+            if kind == "markdown":
+                cited |= set(CROSS_REF.findall(strip_code(text)))
+    uncited = [label for label in labels() if not label.startswith("sec-") and label not in cited]
+    assert not uncited, f"figures or tables the text never cites: {uncited}"
+
+
+def test_every_labelled_figure_and_table_has_a_caption():
+    problems = []
+    for name, pieces in documents().items():
+        for kind, text in pieces:
+            if kind == "code":
+                for label in CELL_LABEL.findall(text):
+                    option = "fig-cap" if label.startswith("fig-") else "tbl-cap"
+                    if not re.search(rf"^#\|\s*{option}:\s*\S", text, re.MULTILINE):
+                        problems.append(f"{name}: {label} has no {option}")
+                    if not text.lstrip().startswith("#|"):
+                        problems.append(f"{name}: {label}'s options must open the cell")
+            else:
+                for caption, label in re.findall(r"!\[([^\]]*)\]\([^)]*\)\{#(fig-[\w-]+)", text):
+                    if not caption.strip():
+                        problems.append(f"{name}: {label} has an empty caption")
+    assert not problems, problems
+
+
+def bibliography_keys() -> set[str]:
+    return set(re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "report/references.bib").read_text(), re.MULTILINE))
+
+
+def test_every_citation_is_in_the_bibliography():
+    keys = bibliography_keys()
+    cited = set()
+    for pieces in documents().values():
+        for kind, text in pieces:
+            if kind == "markdown":
+                cited |= set(CITATION.findall(strip_code(text)))
+    assert cited, "the book cites nothing"
+    assert not cited - keys, f"cited but not in references.bib: {sorted(cited - keys)}"
+    required = {"lecun1998gradient", "srivastava2014dropout", "ioffe2015batch", "kingma2015adam",
+                "abadi2016tensorflow", "chollet2015keras", "zaharia2018mlflow", "allaire2022quarto"}
+    assert required <= cited, f"not cited: {sorted(required - cited)}"
+
+
+def outputs():
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(notebook(path)["cells"]):
+            for output in cell.get("outputs", []):
+                yield f"{path.name} cell {index}", cell, output
+
+
+def output_text(output: dict) -> str:
+    parts = [output.get("text", "")] + [
+        value for key, value in output.get("data", {}).items() if key.startswith("text/")
+    ]
+    return "".join("".join(p) if isinstance(p, list) else p for p in parts)
+
+
+def test_stored_outputs_are_clean():
+    problems = []
+    for where, _, output in outputs():
+        text = output_text(output)
+        if output["output_type"] == "error":
+            problems.append(f"{where}: stored error {output.get('ename')}")
+        if output.get("name") == "stderr":
+            problems.append(f"{where}: stderr output {text[:60]!r}")
+        if ANSI.search(text):
+            problems.append(f"{where}: ANSI escape codes")
+        if "Traceback" in text or re.search(r"\b\w*Warning\b", text):
+            problems.append(f"{where}: traceback or warning {text[:60]!r}")
+        if MACHINE_PATH.search(text):
+            problems.append(f"{where}: machine path {MACHINE_PATH.search(text).group(0)}")
+    assert not problems, problems
+
+
+def test_notebooks_were_executed_in_order_from_a_clean_kernel():
+    for path in NOTEBOOKS:
+        counts = [c["execution_count"] for c in notebook(path)["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1)), f"{path.name}: counts {counts}"
+
+
+def test_notebooks_use_the_project_kernel_and_define_no_functions():
+    for path in NOTEBOOKS:
+        nb = notebook(path)
+        assert nb["metadata"]["kernelspec"]["name"] == "mnist-pipeline"
+        code = [cell_text(c) for c in nb["cells"] if c["cell_type"] == "code"]
+        assert not any(re.search(r"^\s*(def|class) ", c, re.MULTILINE) for c in code), path.name
+        assert not any("sys.path" in c or "import *" in c for c in code), path.name
+        tags = [c["metadata"].get("tags", []) for c in nb["cells"]]
+        assert sum("parameters" in t for t in tags) == 1, f"{path.name}: one parameters cell"
+
+
+def test_every_figure_is_drawn_by_the_plots_module():
+    # mnist_pipeline.plots' own tests check that each figure has a title and labelled axes;
+    # here: every labelled figure in a notebook is drawn by that module, not ad hoc.
+    for path in NOTEBOOKS:
+        for cell in notebook(path)["cells"]:
+            text = cell_text(cell)
+            if re.search(r"^#\|\s*label:\s*fig-", text, re.MULTILINE):
+                assert "plots." in text, f"{path.name}: figure not drawn by mnist_pipeline.plots"
+
+
+def test_versions_table_matches_the_lock(tmp_path):
+    out = tmp_path / "versions.md"
+    subprocess.run([sys.executable, str(ROOT / "report/versions.py"), str(out)], check=True)
+    assert out.read_text() == (ROOT / "report/_versions.md").read_text(), \
+        "report/_versions.md is stale: run .venv/bin/python report/versions.py"
+
+
+def test_structure_diagram_is_up_to_date(tmp_path):
+    out = tmp_path / "structure.png"
+    subprocess.run([sys.executable, str(ROOT / "report/diagram.py"), str(out)], check=True)
+    fresh = np.asarray(Image.open(out).convert("RGB"), dtype=np.int16)
+    committed = np.asarray(Image.open(ROOT / "report/figures/structure.png").convert("RGB"),
+                           dtype=np.int16)
+    assert fresh.shape == committed.shape
+    assert np.abs(fresh - committed).mean() < 1.0, "run .venv/bin/python report/diagram.py"
+
+
+QUARTO = shutil.which("quarto")
+needs_quarto = pytest.mark.skipif(
+    QUARTO is None,
+    reason="quarto is not on PATH (pip's quarto-cli downloads it at install time, which needs "
+           "the internet): install Quarto >= 1.9.18 by hand to run the rendering tests",
+)
+
+
+@pytest.fixture(scope="module")
+def rendered_book(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("book")
+    subprocess.run([QUARTO, "render", str(ROOT), "--output-dir", str(out)], check=True,
+                   cwd=ROOT, timeout=1800)
+    return out
+
+
+@pytest.mark.quarto
+@needs_quarto
+def test_book_renders_to_html_with_every_chapter(rendered_book):
+    html = {p.name: p.read_text(errors="replace") for p in rendered_book.rglob("*.html")}
+    assert "index.html" in html
+    everything = "\n".join(html.values())
+    for title in ["Data collection", "Exploratory analysis", "Model 1", "Model 2", "Model 3",
+                  "Evaluation", "Prediction", "Known limitations", "Conclusions"]:
+        assert title in everything
+
+
+@pytest.mark.quarto
+@needs_quarto
+def test_book_renders_to_pdf_with_every_chapter(rendered_book):
+    pdfs = list(rendered_book.rglob("*.pdf"))
+    assert pdfs, "no PDF in the rendered book"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdfs[0]), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        for title in ["Data collection", "Model 3", "Evaluation", "Conclusions"]:
+            assert title in text
