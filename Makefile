@@ -39,9 +39,10 @@ notebooks: data ## execute every notebook in order, in place, logging runs to ./
 
 report: $(STAMP) ## render the Quarto book (HTML and PDF) into _book/
 	@command -v quarto >/dev/null || test -x $(VENV)/bin/quarto || \
-	  $(PY) -m pip install --quiet -c requirements.lock -e ".[report]" || { \
+	  { echo "quarto not found: trying the 'report' extra (pip install quarto-cli)..."; \
+	    $(PY) -m pip install -c requirements.lock -e ".[report]" > $(VENV)/quarto-install.log 2>&1; } || { \
 	  echo ""; \
-	  echo "make report: Quarto is not installed, and 'pip install quarto-cli' failed:"; \
+	  echo "make report: Quarto is not installed, and 'pip install quarto-cli' failed (see $(VENV)/quarto-install.log):"; \
 	  echo "that package downloads the Quarto binary while it installs, which needs the internet."; \
 	  echo "Install Quarto >= 1.9.18 by hand (a .deb, .tar.gz or installer from the Quarto website),"; \
 	  echo "put 'quarto' on PATH, and run 'make report' again. The notebooks and tests do not need it."; \
