@@ -17,13 +17,41 @@ OUT = Path(__file__).resolve().parent / "figures" / "structure.png"
 
 # name: (x, y, width, height, colour, text)
 BOXES = {
-    "data": (0.2, 6.6, 3.0, 1.5, "#d9ead3", "data/\nraw/mnist.npz (verified cache)\nexternal/ (own digits)"),
-    "package": (4.4, 6.6, 3.4, 1.5, "#cfe2f3", "src/mnist_pipeline/\nconfig  data  models  train\ntracking  evaluate  plots  preprocess"),
+    "data": (
+        0.2,
+        6.6,
+        3.0,
+        1.5,
+        "#d9ead3",
+        "data/\nraw/mnist.npz (verified cache)\nexternal/ (own digits)",
+    ),
+    "package": (
+        4.4,
+        6.6,
+        3.4,
+        1.5,
+        "#cfe2f3",
+        "src/mnist_pipeline/\nconfig  data  models  train\ntracking  evaluate  plots  preprocess",
+    ),
     "tests": (9.0, 6.6, 2.8, 1.5, "#fce5cd", "tests/\nunit tests per module\nreport checks"),
-    "notebooks": (3.2, 3.6, 5.2, 1.8, "#fff2cc", "notebooks/ (committed with outputs)\n01 data  02 EDA  03-05 models 1-3\n06 evaluation  07 prediction"),
+    "notebooks": (
+        3.2,
+        3.6,
+        5.2,
+        1.8,
+        "#fff2cc",
+        "notebooks/ (committed with outputs)\n01 data  02 EDA  03-05 models 1-3\n06 evaluation  07 prediction",
+    ),
     "mlflow": (9.6, 3.6, 2.2, 1.8, "#ead1dc", "MLflow\nmlflow.db, runs,\nregistry, champion"),
     "nbval": (0.2, 3.6, 2.4, 1.8, "#fce5cd", "pytest --nbval\nre-executes and\ncompares outputs"),
-    "book": (3.2, 0.6, 5.2, 1.6, "#d0e0e3", "Quarto book (_quarto.yml, index.qmd, report/)\n_book/: HTML and PDF"),
+    "book": (
+        3.2,
+        0.6,
+        5.2,
+        1.6,
+        "#d0e0e3",
+        "Quarto book (_quarto.yml, index.qmd, report/)\n_book/: HTML and PDF",
+    ),
 }
 ARROWS = [
     ("data", "package", "read by"),
@@ -54,16 +82,29 @@ def draw() -> Figure:
     ax.set_ylim(0, 8.5)
     ax.axis("off")
     for x, y, w, h, colour, text in BOXES.values():
-        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.05", fc=colour, ec="#444444"))
+        ax.add_patch(
+            FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.05", fc=colour, ec="#444444")
+        )
         ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=9)
     for index, (start, end, label) in enumerate(ARROWS):
         paired = (end, start) in [(a, b) for a, b, _ in ARROWS]
         offset = (0.3 if index % 2 else -0.3) if paired else 0.0
         (x0, y0), (x1, y1) = _anchor(BOXES[start], BOXES[end]), _anchor(BOXES[end], BOXES[start])
-        ax.annotate("", xy=(x1, y1 + offset), xytext=(x0, y0 + offset),
-                    arrowprops={"arrowstyle": "-|>", "color": "#333333", "lw": 1.2})
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + offset * 1.6 + 0.12, label, ha="center", fontsize=8,
-                color="#333333", bbox={"fc": "white", "ec": "none", "pad": 0.5})
+        ax.annotate(
+            "",
+            xy=(x1, y1 + offset),
+            xytext=(x0, y0 + offset),
+            arrowprops={"arrowstyle": "-|>", "color": "#333333", "lw": 1.2},
+        )
+        ax.text(
+            (x0 + x1) / 2,
+            (y0 + y1) / 2 + offset * 1.6 + 0.12,
+            label,
+            ha="center",
+            fontsize=8,
+            color="#333333",
+            bbox={"fc": "white", "ec": "none", "pad": 0.5},
+        )
     return fig
 
 

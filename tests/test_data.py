@@ -20,6 +20,7 @@ def source_of(arrays: data.MnistData, name: str = "good", calls: list | None = N
         if calls is not None:
             calls.append(name)
         return arrays
+
     return data.Source(name, load)
 
 
@@ -28,6 +29,7 @@ def failing_source(name: str, exc: Exception, calls: list | None = None):
         if calls is not None:
             calls.append(name)
         raise exc
+
     return data.Source(name, load)
 
 
@@ -44,10 +46,12 @@ def test_verify_names_checksum_mismatch(tiny_mnist, tiny_expectation):
 
 def test_verify_checks_dtype_shape_and_label_counts(tiny_mnist, tiny_expectation):
     with pytest.raises(data.DataVerificationError, match="expected uint8"):
-        data.verify(tiny_mnist._replace(x_train=tiny_mnist.x_train.astype(np.float32)),
-                    tiny_expectation)
-    wrong_counts = data.Expectation(tiny_expectation.sha256, (4,) * 9 + (5,),
-                                    tiny_expectation.test_counts)
+        data.verify(
+            tiny_mnist._replace(x_train=tiny_mnist.x_train.astype(np.float32)), tiny_expectation
+        )
+    wrong_counts = data.Expectation(
+        tiny_expectation.sha256, (4,) * 9 + (5,), tiny_expectation.test_counts
+    )
     with pytest.raises(data.DataVerificationError, match="label counts"):
         data.verify(tiny_mnist, wrong_counts)
 
@@ -108,8 +112,11 @@ def test_sources_tried_in_order_and_error_names_them_all(tmp_path, tiny_expectat
 
 def test_first_answering_source_wins(tmp_path, tiny_mnist, tiny_expectation):
     calls: list[str] = []
-    sources = [failing_source("down", OSError("offline"), calls),
-               source_of(tiny_mnist, "up", calls), source_of(tiny_mnist, "never", calls)]
+    sources = [
+        failing_source("down", OSError("offline"), calls),
+        source_of(tiny_mnist, "up", calls),
+        source_of(tiny_mnist, "never", calls),
+    ]
     data.load_mnist(tmp_path / "mnist.npz", sources, tiny_expectation)
     assert calls == ["down", "up"]
 
@@ -160,8 +167,10 @@ def test_restricted_unpickler_reads_numpy_arrays():
 
 def classic_pickle_bytes(arrays: data.MnistData, n_valid: int) -> bytes:
     """The classic (train, valid, test) pickle layout, float32 rows of k/256."""
+
     def rows(x):
         return (x.reshape(len(x), -1).astype(np.float32) / 256).astype(np.float32)
+
     n_train = len(arrays.x_train) - n_valid
     triple = (
         (rows(arrays.x_train[:n_train]), arrays.y_train[:n_train].astype(np.int64)),

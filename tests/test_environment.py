@@ -45,8 +45,9 @@ def test_quarto_cli_is_only_in_the_report_extra():
     project = pyproject()["project"]
     assert "quarto-cli" not in {requirement_name(r) for r in project["dependencies"]}
     assert "quarto-cli" not in locked_versions()
-    assert any(requirement_name(r) == "quarto-cli"
-               for r in project["optional-dependencies"]["report"])
+    assert any(
+        requirement_name(r) == "quarto-cli" for r in project["optional-dependencies"]["report"]
+    )
 
 
 def test_environment_yml_installs_the_same_pins():
@@ -63,8 +64,18 @@ def test_environment_yml_installs_the_same_pins():
 def test_makefile_installs_from_the_lock_and_has_the_documented_targets():
     makefile = (ROOT / "Makefile").read_text()
     assert '-c requirements.lock -e ".[dev]"' in makefile
-    for target in ("setup", "data", "notebooks", "report", "test", "lab", "mlflow-ui", "clean",
-                   "all", "help"):
+    for target in (
+        "setup",
+        "data",
+        "notebooks",
+        "report",
+        "test",
+        "lab",
+        "mlflow-ui",
+        "clean",
+        "all",
+        "help",
+    ):
         assert re.search(rf"^{re.escape(target)}:.*## ", makefile, re.MULTILINE), target
 
 

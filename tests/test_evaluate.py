@@ -43,8 +43,15 @@ def test_misclassified_sorted_by_confidence():
 
 def runs_frame(val_accuracies):
     keys = [f"model_{i}" for i in range(1, len(val_accuracies) + 1)]
-    return pd.DataFrame({"model_key": keys, "architecture": keys, "epochs": 1,
-                         "val_accuracy": val_accuracies, "training_seconds": 1.0})
+    return pd.DataFrame(
+        {
+            "model_key": keys,
+            "architecture": keys,
+            "epochs": 1,
+            "val_accuracy": val_accuracies,
+            "training_seconds": 1.0,
+        }
+    )
 
 
 def test_champion_is_best_validation_accuracy_with_ties_to_simpler_model():

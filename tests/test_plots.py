@@ -13,8 +13,12 @@ RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, size=(20, 28, 28), dtype=np.uint8)
 LABELS = np.arange(20) % 10
 PROBA = np.full((3, 10), 0.1)
-HISTORY = {"loss": [0.5, 0.3], "val_loss": [0.4, 0.35], "accuracy": [0.8, 0.9],
-           "val_accuracy": [0.85, 0.88]}
+HISTORY = {
+    "loss": [0.5, 0.3],
+    "val_loss": [0.4, 0.35],
+    "accuracy": [0.8, 0.9],
+    "val_accuracy": [0.85, 0.88],
+}
 
 CASES = {
     "digit_grid": lambda: plots.digit_grid(IMAGES[:5], [str(d) for d in LABELS[:5]], "Samples"),
@@ -24,8 +28,9 @@ CASES = {
     "projection_scatter": lambda: plots.projection_scatter(RNG.random((20, 2)), LABELS, "PCA"),
     "training_curves": lambda: plots.training_curves(HISTORY, "Model 1"),
     "confusion_heatmap": lambda: plots.confusion_heatmap(np.eye(10, dtype=int), "Confusion"),
-    "confusion_grid": lambda: plots.confusion_grid({"a": np.eye(10, dtype=int),
-                                                    "b": np.eye(10, dtype=int)}, "Both"),
+    "confusion_grid": lambda: plots.confusion_grid(
+        {"a": np.eye(10, dtype=int), "b": np.eye(10, dtype=int)}, "Both"
+    ),
     "probability_bars": lambda: plots.probability_bars(IMAGES[:3], PROBA, ["a", "b", "c"], "P"),
     "before_after": lambda: plots.before_after(list(IMAGES[:3]), IMAGES[:3] / 255, ["a"] * 3, "B"),
 }
@@ -41,8 +46,16 @@ def test_plot_returns_titled_figure_outside_pyplot(name):
     assert title.strip()
 
 
-@pytest.mark.parametrize("name", ["label_distribution", "pixel_histogram", "projection_scatter",
-                                  "training_curves", "confusion_heatmap"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "label_distribution",
+        "pixel_histogram",
+        "projection_scatter",
+        "training_curves",
+        "confusion_heatmap",
+    ],
+)
 def test_chart_axes_are_labelled(name):
     fig = CASES[name]()
     for ax in fig.axes:

@@ -13,8 +13,9 @@ from mnist_pipeline import preprocess
 def draw_one(path, size=(300, 400), offset=(40, 30), mode="RGB"):
     """A thick dark stroke, off centre, on white paper, like a '1' drawn in Paint."""
     image = Image.new(mode, size, "white")
-    ImageDraw.Draw(image).line([(150 + offset[0], 60 + offset[1]), (150 + offset[0], 330)],
-                               fill="black", width=30)
+    ImageDraw.Draw(image).line(
+        [(150 + offset[0], 60 + offset[1]), (150 + offset[0], 330)], fill="black", width=30
+    )
     image.save(path)
     return path
 

@@ -74,8 +74,9 @@ def labels() -> list[str]:
     found = []
     for pieces in documents().values():
         for kind, text in pieces:
-            found += (CELL_LABEL.findall(text) if kind == "code"
-                      else LABEL_DEF.findall(strip_code(text)))
+            found += (
+                CELL_LABEL.findall(text) if kind == "code" else LABEL_DEF.findall(strip_code(text))
+            )
     return found
 
 
@@ -104,14 +105,31 @@ def test_every_notebook_is_a_chapter_in_order():
 
 def test_the_study_outline_is_complete():
     headings = "\n".join(
-        line for pieces in documents().values() for kind, text in pieces if kind == "markdown"
-        for line in text.splitlines() if line.startswith("#")
+        line
+        for pieces in documents().values()
+        for kind, text in pieces
+        if kind == "markdown"
+        for line in text.splitlines()
+        if line.startswith("#")
     ).lower()
-    for section in ["introduction", "business objectives", "data collection",
-                    "exploratory analysis", "model 1", "model 2", "model 3", "evaluation",
-                    "prediction", "jupyter notebook structure", "libraries and modules",
-                    "known limitations", "future work", "conclusions", "acknowledgements",
-                    "references"]:
+    for section in [
+        "introduction",
+        "business objectives",
+        "data collection",
+        "exploratory analysis",
+        "model 1",
+        "model 2",
+        "model 3",
+        "evaluation",
+        "prediction",
+        "jupyter notebook structure",
+        "libraries and modules",
+        "known limitations",
+        "future work",
+        "conclusions",
+        "acknowledgements",
+        "references",
+    ]:
         assert section in headings, f"no heading for {section!r}"
 
 
@@ -171,7 +189,9 @@ def test_every_labelled_figure_and_table_has_a_caption():
 
 
 def bibliography_keys() -> set[str]:
-    return set(re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "report/references.bib").read_text(), re.MULTILINE))
+    return set(
+        re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "report/references.bib").read_text(), re.MULTILINE)
+    )
 
 
 def test_every_citation_is_in_the_bibliography():
@@ -183,8 +203,16 @@ def test_every_citation_is_in_the_bibliography():
                 cited |= set(CITATION.findall(strip_code(text)))
     assert cited, "the book cites nothing"
     assert not cited - keys, f"cited but not in references.bib: {sorted(cited - keys)}"
-    required = {"lecun1998gradient", "srivastava2014dropout", "ioffe2015batch", "kingma2015adam",
-                "abadi2016tensorflow", "chollet2015keras", "zaharia2018mlflow", "allaire2022quarto"}
+    required = {
+        "lecun1998gradient",
+        "srivastava2014dropout",
+        "ioffe2015batch",
+        "kingma2015adam",
+        "abadi2016tensorflow",
+        "chollet2015keras",
+        "zaharia2018mlflow",
+        "allaire2022quarto",
+    }
     assert required <= cited, f"not cited: {sorted(required - cited)}"
 
 
@@ -249,16 +277,18 @@ def test_every_figure_is_drawn_by_the_plots_module():
 def test_versions_table_matches_the_lock(tmp_path):
     out = tmp_path / "versions.md"
     subprocess.run([sys.executable, str(ROOT / "report/versions.py"), str(out)], check=True)
-    assert out.read_text() == (ROOT / "report/_versions.md").read_text(), \
+    assert out.read_text() == (ROOT / "report/_versions.md").read_text(), (
         "report/_versions.md is stale: run .venv/bin/python report/versions.py"
+    )
 
 
 def test_structure_diagram_is_up_to_date(tmp_path):
     out = tmp_path / "structure.png"
     subprocess.run([sys.executable, str(ROOT / "report/diagram.py"), str(out)], check=True)
     fresh = np.asarray(Image.open(out).convert("RGB"), dtype=np.int16)
-    committed = np.asarray(Image.open(ROOT / "report/figures/structure.png").convert("RGB"),
-                           dtype=np.int16)
+    committed = np.asarray(
+        Image.open(ROOT / "report/figures/structure.png").convert("RGB"), dtype=np.int16
+    )
     assert fresh.shape == committed.shape
     assert np.abs(fresh - committed).mean() < 1.0, "run .venv/bin/python report/diagram.py"
 
@@ -267,15 +297,16 @@ QUARTO = shutil.which("quarto")
 needs_quarto = pytest.mark.skipif(
     QUARTO is None,
     reason="quarto is not on PATH (pip's quarto-cli downloads it at install time, which needs "
-           "the internet): install Quarto >= 1.9.18 by hand to run the rendering tests",
+    "the internet): install Quarto >= 1.9.18 by hand to run the rendering tests",
 )
 
 
 @pytest.fixture(scope="module")
 def rendered_book(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("book")
-    subprocess.run([QUARTO, "render", str(ROOT), "--output-dir", str(out)], check=True,
-                   cwd=ROOT, timeout=1800)
+    subprocess.run(
+        [QUARTO, "render", str(ROOT), "--output-dir", str(out)], check=True, cwd=ROOT, timeout=1800
+    )
     return out
 
 
@@ -285,8 +316,17 @@ def test_book_renders_to_html_with_every_chapter(rendered_book):
     html = {p.name: p.read_text(errors="replace") for p in rendered_book.rglob("*.html")}
     assert "index.html" in html
     everything = "\n".join(html.values())
-    for title in ["Data collection", "Exploratory analysis", "Model 1", "Model 2", "Model 3",
-                  "Evaluation", "Prediction", "Known limitations", "Conclusions"]:
+    for title in [
+        "Data collection",
+        "Exploratory analysis",
+        "Model 1",
+        "Model 2",
+        "Model 3",
+        "Evaluation",
+        "Prediction",
+        "Known limitations",
+        "Conclusions",
+    ]:
         assert title in everything
 
 
@@ -296,7 +336,8 @@ def test_book_renders_to_pdf_with_every_chapter(rendered_book):
     pdfs = list(rendered_book.rglob("*.pdf"))
     assert pdfs, "no PDF in the rendered book"
     if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", str(pdfs[0]), "-"], capture_output=True,
-                              text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", str(pdfs[0]), "-"], capture_output=True, text=True, check=True
+        ).stdout
         for title in ["Data collection", "Model 3", "Evaluation", "Conclusions"]:
             assert title in text

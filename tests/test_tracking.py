@@ -36,15 +36,23 @@ def log_tiny_run(key: str, val_accuracy: list[float]):
     train.set_seed(0)
     model = models.build_baseline_cnn()
     epochs = len(val_accuracy)
-    history = {"loss": [1.0] * epochs, "accuracy": [0.5] * epochs,
-               "val_loss": [1.0] * epochs, "val_accuracy": val_accuracy}
+    history = {
+        "loss": [1.0] * epochs,
+        "accuracy": [0.5] * epochs,
+        "val_loss": [1.0] * epochs,
+        "val_accuracy": val_accuracy,
+    }
     result = train.TrainingResult(history=history, seconds=1.5)
     x = np.zeros((2, *config.INPUT_SHAPE), dtype=np.float32)
     fig = plots.training_curves(history, key)
     run_id, version = tracking.log_training_run(
-        model=model, model_key=key, result=result,
+        model=model,
+        model_key=key,
+        result=result,
         params={"architecture": key, "epochs": epochs, "batch_size": 32},
-        figures={"training_curves.png": fig}, summary=models.summary_table(model), x_example=x,
+        figures={"training_curves.png": fig},
+        summary=models.summary_table(model),
+        x_example=x,
     )
     return model, run_id, version
 
@@ -67,8 +75,9 @@ def test_training_run_is_logged_and_registered(mlflow_store):
     assert tracking.champion_version() == version
     champion = tracking.load_champion()
     x = np.random.default_rng(0).random((3, *config.INPUT_SHAPE), dtype=np.float32)
-    np.testing.assert_allclose(champion.predict(x, verbose=0), model.predict(x, verbose=0),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        champion.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5
+    )
 
 
 def test_latest_runs_keeps_newest_per_model(mlflow_store):

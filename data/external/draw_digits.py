@@ -21,8 +21,13 @@ HERE = Path(__file__).resolve().parent
 
 def circle(cx: float, cy: float, rx: float, ry: float, start: float = -90, sweep: float = 360):
     steps = 24
-    return [(cx + rx * math.cos(math.radians(start + sweep * i / steps)),
-             cy + ry * math.sin(math.radians(start + sweep * i / steps))) for i in range(steps + 1)]
+    return [
+        (
+            cx + rx * math.cos(math.radians(start + sweep * i / steps)),
+            cy + ry * math.sin(math.radians(start + sweep * i / steps)),
+        )
+        for i in range(steps + 1)
+    ]
 
 
 # Strokes in a 100x100 box (x to the right, y down); each digit is a list of strokes.
@@ -41,10 +46,24 @@ STROKES = {
 
 # Variants: canvas size, pen width, slant (shear), box scale and position, ink, file type.
 VARIANTS = {
-    "a": {"canvas": (280, 280), "pen": 22, "slant": 0.0, "scale": 1.8, "at": (50, 40),
-          "ink": (0, 0, 0), "ext": "png"},
-    "b": {"canvas": (420, 320), "pen": 16, "slant": 0.22, "scale": 2.2, "at": (150, 60),
-          "ink": (20, 30, 90), "ext": "jpg"},
+    "a": {
+        "canvas": (280, 280),
+        "pen": 22,
+        "slant": 0.0,
+        "scale": 1.8,
+        "at": (50, 40),
+        "ink": (0, 0, 0),
+        "ext": "png",
+    },
+    "b": {
+        "canvas": (420, 320),
+        "pen": 16,
+        "slant": 0.22,
+        "scale": 2.2,
+        "at": (150, 60),
+        "ink": (20, 30, 90),
+        "ext": "jpg",
+    },
 }
 
 
@@ -55,14 +74,21 @@ def smooth(points, per_segment: int = 12):
     padded = [points[0], *points, points[-1]]
     out = []
     for i in range(1, len(padded) - 2):
-        p0, p1, p2, p3 = padded[i - 1:i + 3]
+        p0, p1, p2, p3 = padded[i - 1 : i + 3]
         for step in range(per_segment):
             t = step / per_segment
-            out.append(tuple(
-                0.5 * (2 * p1[k] + (-p0[k] + p2[k]) * t
-                       + (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t * t
-                       + (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t ** 3)
-                for k in range(2)))
+            out.append(
+                tuple(
+                    0.5
+                    * (
+                        2 * p1[k]
+                        + (-p0[k] + p2[k]) * t
+                        + (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t * t
+                        + (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t**3
+                    )
+                    for k in range(2)
+                )
+            )
     out.append(points[-1])
     return out
 

@@ -217,7 +217,9 @@ def from_classic_pickle(payload: bytes) -> MnistData:
     try:
         (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = content
     except (TypeError, ValueError):
-        raise DataVerificationError("pickle is not a (train, valid, test) triple of pairs") from None
+        raise DataVerificationError(
+            "pickle is not a (train, valid, test) triple of pairs"
+        ) from None
 
     def to_images(rows: np.ndarray) -> np.ndarray:
         scaled = np.asarray(rows, dtype=np.float64) * 256
@@ -431,8 +433,9 @@ def prepare(mnist: MnistData, n_val: int = config.N_VAL, seed: int = config.SEED
         Train, validation and (untouched) test sets, normalised to [0, 1].
     """
     x_tr, x_va, y_tr, y_va = split_train_val(mnist.x_train, mnist.y_train, n_val=n_val, seed=seed)
-    return Splits(normalize(x_tr), y_tr, normalize(x_va), y_va, normalize(mnist.x_test),
-                  mnist.y_test)
+    return Splits(
+        normalize(x_tr), y_tr, normalize(x_va), y_va, normalize(mnist.x_test), mnist.y_test
+    )
 
 
 def fingerprint(mnist: MnistData) -> str:

@@ -69,12 +69,14 @@ def misclassified(y_true: np.ndarray, proba: np.ndarray, limit: int | None = Non
     """
     predicted = proba.argmax(axis=1)
     wrong = np.flatnonzero(predicted != y_true)
-    table = pd.DataFrame({
-        "index": wrong,
-        "true": np.asarray(y_true)[wrong],
-        "predicted": predicted[wrong],
-        "confidence": proba[wrong, predicted[wrong]],
-    }).sort_values(["confidence", "index"], ascending=[False, True], kind="stable")
+    table = pd.DataFrame(
+        {
+            "index": wrong,
+            "true": np.asarray(y_true)[wrong],
+            "predicted": predicted[wrong],
+            "confidence": proba[wrong, predicted[wrong]],
+        }
+    ).sort_values(["confidence", "index"], ascending=[False, True], kind="stable")
     return table.head(limit).reset_index(drop=True) if limit else table.reset_index(drop=True)
 
 
@@ -110,14 +112,16 @@ def comparison_table(runs: pd.DataFrame, test_metrics: dict[str, dict[str, float
     for _, run in runs.iterrows():
         key = run["model_key"]
         test = test_metrics[key]
-        rows.append({
-            "model": key,
-            "architecture": run["architecture"],
-            "epochs": run["epochs"],
-            "study val. acc. (%)": 100 * config.STUDY_REPORTED_VAL_ACCURACY[key],
-            "our val. acc. (%)": 100 * run["val_accuracy"],
-            "test acc. (%)": 100 * test["accuracy"],
-            "test macro F1 (%)": 100 * test["f1_macro"],
-            "training (s)": run["training_seconds"],
-        })
+        rows.append(
+            {
+                "model": key,
+                "architecture": run["architecture"],
+                "epochs": run["epochs"],
+                "study val. acc. (%)": 100 * config.STUDY_REPORTED_VAL_ACCURACY[key],
+                "our val. acc. (%)": 100 * run["val_accuracy"],
+                "test acc. (%)": 100 * test["accuracy"],
+                "test macro F1 (%)": 100 * test["f1_macro"],
+                "training (s)": run["training_seconds"],
+            }
+        )
     return pd.DataFrame(rows).set_index("model")

@@ -35,16 +35,18 @@ class NotebookFigure(Figure):
         return buffer.getvalue()
 
 
-def _subplots(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (6, 4),
-              **kwargs) -> tuple[Figure, object]:
+def _subplots(
+    nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (6, 4), **kwargs
+) -> tuple[Figure, object]:
     fig = NotebookFigure(figsize=figsize, layout="constrained")
     return fig, fig.subplots(nrows, ncols, **kwargs)
 
 
 def _image_grid(n: int, n_cols: int, cell: float = 1.3) -> tuple[Figure, np.ndarray]:
     n_rows = max(1, int(np.ceil(n / n_cols)))
-    fig, axes = _subplots(n_rows, n_cols, figsize=(cell * n_cols, cell * n_rows + 0.6),
-                             squeeze=False)
+    fig, axes = _subplots(
+        n_rows, n_cols, figsize=(cell * n_cols, cell * n_rows + 0.6), squeeze=False
+    )
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -72,10 +74,12 @@ def digit_grid(images: np.ndarray, titles: Sequence[str], title: str, n_cols: in
 
 def label_distribution(labels: dict[str, np.ndarray]) -> Figure:
     """A seaborn count plot of the digits in each named split."""
-    long = pd.DataFrame({
-        "digit": np.concatenate([np.asarray(y) for y in labels.values()]),
-        "split": np.repeat(list(labels), [len(y) for y in labels.values()]),
-    })
+    long = pd.DataFrame(
+        {
+            "digit": np.concatenate([np.asarray(y) for y in labels.values()]),
+            "split": np.repeat(list(labels), [len(y) for y in labels.values()]),
+        }
+    )
     fig, ax = _subplots(figsize=(9, 4))
     sns.countplot(data=long, x="digit", hue="split", order=DIGITS, ax=ax)
     ax.set(title="Digit counts per split", xlabel="digit", ylabel="number of images")
@@ -97,8 +101,11 @@ def pixel_histogram(images: np.ndarray) -> Figure:
     fig, ax = _subplots(figsize=(7, 3.5))
     ax.hist(np.asarray(images).ravel(), bins=64, color="steelblue")
     ax.set_yscale("log")
-    ax.set(title="Pixel intensities (training set)", xlabel="intensity (0 = background, 255 = ink)",
-           ylabel="number of pixels (log scale)")
+    ax.set(
+        title="Pixel intensities (training set)",
+        xlabel="intensity (0 = background, 255 = ink)",
+        ylabel="number of pixels (log scale)",
+    )
     return fig
 
 
@@ -106,8 +113,13 @@ def projection_scatter(coords: np.ndarray, labels: np.ndarray, title: str) -> Fi
     """A 2-D embedding of images, coloured by digit."""
     fig, ax = _subplots(figsize=(6.5, 5.5))
     points = ax.scatter(coords[:, 0], coords[:, 1], c=labels, cmap="tab10", s=5, alpha=0.8)
-    ax.legend(*points.legend_elements(), title="digit", loc="center left",
-              bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    ax.legend(
+        *points.legend_elements(),
+        title="digit",
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=8,
+    )
     ax.set(title=title, xlabel="component 1", ylabel="component 2")
     return fig
 
@@ -127,8 +139,17 @@ def training_curves(history: dict[str, list[float]], title: str) -> Figure:
 
 
 def _draw_confusion(ax, matrix: np.ndarray, title: str) -> None:
-    sns.heatmap(matrix, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax,
-                xticklabels=DIGITS, yticklabels=DIGITS, annot_kws={"fontsize": 7})
+    sns.heatmap(
+        matrix,
+        annot=True,
+        fmt="d",
+        cmap="Blues",
+        cbar=False,
+        ax=ax,
+        xticklabels=DIGITS,
+        yticklabels=DIGITS,
+        annot_kws={"fontsize": 7},
+    )
     ax.set(title=title, xlabel="predicted digit", ylabel="true digit")
 
 
@@ -148,12 +169,14 @@ def confusion_grid(matrices: dict[str, np.ndarray], title: str) -> Figure:
     return fig
 
 
-def probability_bars(images: np.ndarray, proba: np.ndarray, titles: Sequence[str],
-                     title: str) -> Figure:
+def probability_bars(
+    images: np.ndarray, proba: np.ndarray, titles: Sequence[str], title: str
+) -> Figure:
     """Each image above a bar chart of its predicted class probabilities."""
     n = len(images)
-    fig, axes = _subplots(2, n, figsize=(1.6 * n, 3.6), squeeze=False,
-                             gridspec_kw={"height_ratios": [1.2, 1]})
+    fig, axes = _subplots(
+        2, n, figsize=(1.6 * n, 3.6), squeeze=False, gridspec_kw={"height_ratios": [1.2, 1]}
+    )
     for i in range(n):
         axes[0, i].imshow(np.asarray(images[i]).reshape(config.IMAGE_SHAPE), cmap="gray_r")
         axes[0, i].set_title(titles[i], fontsize=8)
@@ -168,8 +191,9 @@ def probability_bars(images: np.ndarray, proba: np.ndarray, titles: Sequence[str
     return fig
 
 
-def before_after(originals: Sequence[np.ndarray], processed: np.ndarray, titles: Sequence[str],
-                 title: str) -> Figure:
+def before_after(
+    originals: Sequence[np.ndarray], processed: np.ndarray, titles: Sequence[str], title: str
+) -> Figure:
     """Each user image (top) above its 28x28 MNIST-like input (bottom)."""
     n = len(originals)
     fig, axes = _subplots(2, n, figsize=(1.3 * n, 3.2), squeeze=False)

@@ -78,14 +78,14 @@ def to_mnist(gray: np.ndarray, name: str = "image") -> np.ndarray:
     rows, cols = np.nonzero(ink > INK_THRESHOLD)
     if rows.size == 0:
         raise InvalidImageError(f"{name}: no digit found (the page is blank)")
-    crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    crop = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     scale = BOX / max(crop.shape)
     size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
     boxed = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.LANCZOS))
     field = np.zeros(config.IMAGE_SHAPE, dtype=np.float32)
     top = (config.IMAGE_SHAPE[0] - boxed.shape[0]) // 2
     left = (config.IMAGE_SHAPE[1] - boxed.shape[1]) // 2
-    field[top:top + boxed.shape[0], left:left + boxed.shape[1]] = boxed
+    field[top : top + boxed.shape[0], left : left + boxed.shape[1]] = boxed
     centre = (np.array(config.IMAGE_SHAPE) - 1) / 2
     shift = np.round(centre - np.array(ndimage.center_of_mass(field)))
     field = ndimage.shift(field, shift, order=0, mode="constant", cval=0.0)

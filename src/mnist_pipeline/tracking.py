@@ -27,8 +27,17 @@ from mlflow.tracking import MlflowClient
 from mnist_pipeline import config
 from mnist_pipeline.train import TrainingResult
 
-RUN_COLUMNS = ["model_key", "run_id", "run_name", "architecture", "epochs", "val_accuracy",
-               "train_accuracy", "training_seconds", "model_version"]
+RUN_COLUMNS = [
+    "model_key",
+    "run_id",
+    "run_name",
+    "architecture",
+    "epochs",
+    "val_accuracy",
+    "train_accuracy",
+    "training_seconds",
+    "model_version",
+]
 
 
 def artifact_location(tracking_uri: str) -> str | None:
@@ -45,7 +54,7 @@ def artifact_location(tracking_uri: str) -> str | None:
     prefix = "sqlite:///"
     if not tracking_uri.startswith(prefix):
         return None
-    return (Path(tracking_uri[len(prefix):]).resolve().parent / "mlartifacts").as_uri()
+    return (Path(tracking_uri[len(prefix) :]).resolve().parent / "mlartifacts").as_uri()
 
 
 def setup_tracking(experiment: str = config.MLFLOW_EXPERIMENT) -> str:
@@ -74,8 +83,14 @@ def setup_tracking(experiment: str = config.MLFLOW_EXPERIMENT) -> str:
 def git_commit() -> str:
     """The project's current git commit, or ``"unknown"`` outside a checkout."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=config.PROJ_ROOT,
-                             capture_output=True, text=True, check=True, timeout=10)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=config.PROJ_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return out.stdout.strip()
@@ -138,7 +153,8 @@ def register_model(model_uri: str, run_id: str, model_key: str) -> str:
         client.get_registered_model(config.REGISTERED_MODEL)
     except MlflowException:
         client.create_registered_model(
-            config.REGISTERED_MODEL, description="CNNs for MNIST digits; see the mnist-pipeline book."
+            config.REGISTERED_MODEL,
+            description="CNNs for MNIST digits; see the mnist-pipeline book.",
         )
     version = client.create_model_version(
         config.REGISTERED_MODEL, source=model_uri, run_id=run_id, tags={"model_key": model_key}
@@ -155,8 +171,11 @@ def latest_runs(experiment: str = config.MLFLOW_EXPERIMENT) -> pd.DataFrame:
     Returns:
         One row per model key, sorted by key, with the columns of ``RUN_COLUMNS``.
     """
-    runs = mlflow.search_runs(experiment_names=[experiment], filter_string="status = 'FINISHED'",
-                              order_by=["attributes.start_time DESC"])
+    runs = mlflow.search_runs(
+        experiment_names=[experiment],
+        filter_string="status = 'FINISHED'",
+        order_by=["attributes.start_time DESC"],
+    )
     if runs.empty:
         return pd.DataFrame(columns=RUN_COLUMNS)
     newest = runs.drop_duplicates("tags.model_key").sort_values("tags.model_key")
@@ -164,17 +183,19 @@ def latest_runs(experiment: str = config.MLFLOW_EXPERIMENT) -> pd.DataFrame:
     rows = []
     for _, run in newest.iterrows():
         versions = client.search_model_versions(f"run_id = '{run['run_id']}'")
-        rows.append({
-            "model_key": run["tags.model_key"],
-            "run_id": run["run_id"],
-            "run_name": run["tags.mlflow.runName"],
-            "architecture": run["params.architecture"],
-            "epochs": int(run["params.epochs"]),
-            "val_accuracy": run["metrics.final_val_accuracy"],
-            "train_accuracy": run["metrics.final_accuracy"],
-            "training_seconds": run["metrics.training_seconds"],
-            "model_version": str(versions[0].version) if versions else None,
-        })
+        rows.append(
+            {
+                "model_key": run["tags.model_key"],
+                "run_id": run["run_id"],
+                "run_name": run["tags.mlflow.runName"],
+                "architecture": run["params.architecture"],
+                "epochs": int(run["params.epochs"]),
+                "val_accuracy": run["metrics.final_val_accuracy"],
+                "train_accuracy": run["metrics.final_accuracy"],
+                "training_seconds": run["metrics.training_seconds"],
+                "model_version": str(versions[0].version) if versions else None,
+            }
+        )
     return pd.DataFrame(rows, columns=RUN_COLUMNS).reset_index(drop=True)
 
 
@@ -190,14 +211,16 @@ def load_champion():
 
 def set_champion(version: str) -> None:
     """Point the ``champion`` alias at a registered model version."""
-    MlflowClient().set_registered_model_alias(config.REGISTERED_MODEL, config.CHAMPION_ALIAS,
-                                              version)
+    MlflowClient().set_registered_model_alias(
+        config.REGISTERED_MODEL, config.CHAMPION_ALIAS, version
+    )
 
 
 def champion_version() -> str:
     """The registered version that the ``champion`` alias points at."""
-    version = MlflowClient().get_model_version_by_alias(config.REGISTERED_MODEL,
-                                                        config.CHAMPION_ALIAS)
+    version = MlflowClient().get_model_version_by_alias(
+        config.REGISTERED_MODEL, config.CHAMPION_ALIAS
+    )
     return str(version.version)
 
 

@@ -74,5 +74,6 @@ def fit(
         verbose=verbose,
     )
     seconds = time.perf_counter() - start
-    return TrainingResult(history={k: [float(v) for v in vs] for k, vs in history.history.items()},
-                          seconds=seconds)
+    return TrainingResult(
+        history={k: [float(v) for v in vs] for k, vs in history.history.items()}, seconds=seconds
+    )
