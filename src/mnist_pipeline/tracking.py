@@ -15,6 +15,11 @@ from pathlib import Path
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
+# TensorFlow first, quietly (see _tf): MLflow's Keras flavour would otherwise import it
+# with its start-up log going to the notebook's stderr.
+from mnist_pipeline._tf import keras
+
+# isort: split
 import matplotlib.figure
 import mlflow
 import mlflow.keras
@@ -97,7 +102,7 @@ def git_commit() -> str:
 
 
 def log_training_run(
-    model,
+    model: keras.Model,
     model_key: str,
     result: TrainingResult,
     params: dict[str, object],
@@ -199,12 +204,12 @@ def latest_runs(experiment: str = config.MLFLOW_EXPERIMENT) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RUN_COLUMNS).reset_index(drop=True)
 
 
-def load_model_version(version: str):
+def load_model_version(version: str) -> keras.Model:
     """Load a registered version of the project's model as a Keras model."""
     return mlflow.keras.load_model(f"models:/{config.REGISTERED_MODEL}/{version}")
 
 
-def load_champion():
+def load_champion() -> keras.Model:
     """Load the model that carries the ``champion`` alias in the registry."""
     return mlflow.keras.load_model(f"models:/{config.REGISTERED_MODEL}@{config.CHAMPION_ALIAS}")
 
