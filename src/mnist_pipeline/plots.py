@@ -192,19 +192,29 @@ def probability_bars(
 
 
 def before_after(
-    originals: Sequence[np.ndarray], processed: np.ndarray, titles: Sequence[str], title: str
+    originals: Sequence[np.ndarray],
+    processed: np.ndarray,
+    titles: Sequence[str],
+    title: str,
+    n_cols: int = 10,
 ) -> Figure:
-    """Each user image (top) above its 28x28 MNIST-like input (bottom)."""
+    """Each user image above its 28x28 MNIST-like input, ``n_cols`` images to a row pair."""
     n = len(originals)
-    fig, axes = _subplots(2, n, figsize=(1.3 * n, 3.2), squeeze=False)
+    n_rows = 2 * int(np.ceil(n / n_cols))
+    fig, axes = _subplots(n_rows, n_cols, figsize=(1.3 * n_cols, 1.45 * n_rows), squeeze=False)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_frame_on(False)
     for i in range(n):
-        axes[0, i].imshow(originals[i], cmap="gray", vmin=0, vmax=255)
-        axes[1, i].imshow(processed[i].reshape(config.IMAGE_SHAPE), cmap="gray_r")
-        axes[1, i].set_title(titles[i], fontsize=7)
-        for ax in axes[:, i]:
-            ax.set_xticks([])
-            ax.set_yticks([])
-    axes[0, 0].set_ylabel("file", fontsize=8)
-    axes[1, 0].set_ylabel("28x28 input", fontsize=8)
+        top, bottom = axes[2 * (i // n_cols), i % n_cols], axes[2 * (i // n_cols) + 1, i % n_cols]
+        top.imshow(originals[i], cmap="gray", vmin=0, vmax=255)
+        bottom.imshow(processed[i].reshape(config.IMAGE_SHAPE), cmap="gray_r")
+        bottom.set_title(titles[i], fontsize=8)
+        for ax in (top, bottom):
+            ax.set_frame_on(True)
+    for row in range(0, n_rows, 2):
+        axes[row, 0].set_ylabel("file", fontsize=8)
+        axes[row + 1, 0].set_ylabel("28x28 input", fontsize=8)
     fig.suptitle(title)
     return fig
