@@ -97,3 +97,13 @@ def test_latest_runs_keeps_newest_per_model(mlflow_store):
 def test_latest_runs_of_empty_experiment(mlflow_store):
     runs = tracking.latest_runs(mlflow_store)
     assert isinstance(runs, pd.DataFrame) and runs.empty
+
+
+def test_latest_runs_ignores_runs_without_a_model_key(mlflow_store):
+    import mlflow
+
+    with mlflow.start_run(run_name="scratch"):
+        mlflow.log_metric("anything", 1.0)
+    assert tracking.latest_runs(mlflow_store).empty
+    log_tiny_run("model_2", [0.9])
+    assert list(tracking.latest_runs(mlflow_store)["model_key"]) == ["model_2"]

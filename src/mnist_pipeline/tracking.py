@@ -181,9 +181,11 @@ def latest_runs(experiment: str = config.MLFLOW_EXPERIMENT) -> pd.DataFrame:
         filter_string="status = 'FINISHED'",
         order_by=["attributes.start_time DESC"],
     )
-    if runs.empty:
+    if runs.empty or "tags.model_key" not in runs:
         return pd.DataFrame(columns=RUN_COLUMNS)
-    newest = runs.drop_duplicates("tags.model_key").sort_values("tags.model_key")
+    # Runs logged by hand into the experiment carry no model key: they are not ours to compare.
+    ours = runs.dropna(subset=["tags.model_key"])
+    newest = ours.drop_duplicates("tags.model_key").sort_values("tags.model_key")
     client = MlflowClient()
     rows = []
     for _, run in newest.iterrows():
