@@ -49,7 +49,7 @@ report: $(STAMP) ## render the Quarto book (HTML and PDF) into _book/
 	  exit 1; }
 	$(PY) report/versions.py
 	$(PY) report/diagram.py
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" quarto render
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(PY)" quarto render
 
 test: data ## run the unit tests, then nbval over every notebook against a throw-away MLflow store
 	$(PY) -m pytest tests
