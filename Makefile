@@ -35,7 +35,8 @@ data: $(STAMP) ## fetch, verify and cache MNIST in data/raw/mnist.npz
 
 notebooks: data ## execute every notebook in order, in place, logging runs to ./mlflow.db
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.kernel_name=$(KERNEL) --ExecutePreprocessor.timeout=-1 $(NOTEBOOKS)
+	  --ExecutePreprocessor.kernel_name=$(KERNEL) --ExecutePreprocessor.timeout=-1 \
+	  --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 
 report: $(STAMP) ## render the Quarto book (HTML and PDF) into _book/
 	@command -v quarto >/dev/null || test -x $(VENV)/bin/quarto || \
