@@ -141,8 +141,8 @@ def verify(data: MnistData, expected: Expectation = MNIST_EXPECTATION) -> MnistD
         array = getattr(data, name)
         if array.dtype != np.uint8 or array.shape != shapes[name]:
             problems.append(f"{name} is {array.dtype}{array.shape}, expected uint8{shapes[name]}")
-        elif array_sha256(array) != expected.sha256[name]:
-            problems.append(f"{name} sha256 is {array_sha256(array)}, not the pinned one")
+        elif (digest := array_sha256(array)) != expected.sha256[name]:
+            problems.append(f"{name} sha256 is {digest}, not the pinned one")
     for name, counts in (("y_train", expected.train_counts), ("y_test", expected.test_counts)):
         actual = tuple(int(c) for c in np.bincount(getattr(data, name).ravel(), minlength=10))
         if actual != tuple(counts):
@@ -359,6 +359,7 @@ def validation_report(data: MnistData) -> pd.DataFrame:
     rows = []
     for name in ARRAY_NAMES:
         array = getattr(data, name)
+        digest = array_sha256(array)
         missing = int(np.isnan(array).sum()) if np.issubdtype(array.dtype, np.floating) else 0
         rows.append(
             {
@@ -368,8 +369,8 @@ def validation_report(data: MnistData) -> pd.DataFrame:
                 "min": int(array.min()),
                 "max": int(array.max()),
                 "missing": missing,
-                "sha256 (first 12)": array_sha256(array)[:12],
-                "matches pin": array_sha256(array) == MNIST_EXPECTATION.sha256[name],
+                "sha256 (first 12)": digest[:12],
+                "matches pin": digest == MNIST_EXPECTATION.sha256[name],
             }
         )
     return pd.DataFrame(rows).set_index("array")

@@ -42,15 +42,20 @@ def _subplots(
     return fig, fig.subplots(nrows, ncols, **kwargs)
 
 
+def _blank(axes: np.ndarray) -> None:
+    """Hide ticks and frames: image panels need neither."""
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_frame_on(False)
+
+
 def _image_grid(n: int, n_cols: int, cell: float = 1.3) -> tuple[Figure, np.ndarray]:
     n_rows = max(1, int(np.ceil(n / n_cols)))
     fig, axes = _subplots(
         n_rows, n_cols, figsize=(cell * n_cols, cell * n_rows + 0.6), squeeze=False
     )
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_frame_on(False)
+    _blank(axes)
     return fig, axes.ravel()
 
 
@@ -202,10 +207,7 @@ def before_after(
     n = len(originals)
     n_rows = 2 * int(np.ceil(n / n_cols))
     fig, axes = _subplots(n_rows, n_cols, figsize=(1.3 * n_cols, 1.45 * n_rows), squeeze=False)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_frame_on(False)
+    _blank(axes)
     for i in range(n):
         top, bottom = axes[2 * (i // n_cols), i % n_cols], axes[2 * (i // n_cols) + 1, i % n_cols]
         top.imshow(originals[i], cmap="gray", vmin=0, vmax=255)
