@@ -2,8 +2,14 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+# The newest supported Python found on PATH (3.13, 3.12, then 3.11), probed by running it:
+# a pyenv shim for a version that is not selected exists but fails. Override with
+# PYTHON_BOOT=/path/to/python3.x; VENV=.venv-3.12 keeps a second environment beside the first.
+SUPPORTED_PYTHONS := python3.13 python3.12 python3.11 python3
+PYTHON_BOOT ?= $(shell for p in $(SUPPORTED_PYTHONS); do \
+  $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' >/dev/null 2>&1 \
+  && { command -v $$p; break; }; done)
+VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 KERNEL := mnist-pipeline
@@ -20,11 +26,13 @@ help: ## show this help
 all: setup data notebooks report ## set up, fetch the data, execute the notebooks, render the report
 
 $(STAMP): pyproject.toml requirements.lock
-	@$(PYTHON_BOOT) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
-	  { echo "Python 3.11 is required (found $$($(PYTHON_BOOT) --version)); set PYTHON_BOOT=/path/to/python3.11"; exit 1; }
+	@test -n "$(PYTHON_BOOT)" || \
+	  { echo "No Python 3.11, 3.12 or 3.13 found on PATH: install one, or set PYTHON_BOOT=/path/to/python3.x"; exit 1; }
+	@$(PYTHON_BOOT) -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' || \
+	  { echo "$(PYTHON_BOOT) is $$($(PYTHON_BOOT) --version 2>&1); Python 3.11 to 3.13 is required"; exit 1; }
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
+	$(PY) -m pip install --quiet "$$(grep -E '^uv==' requirements.lock)"
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -c requirements.lock -e ".[dev]"
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (mnist-pipeline)"
 	@touch $@
 
@@ -53,8 +61,7 @@ report: $(STAMP) ## render the Quarto book (HTML and PDF) into _book/
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(PY)" quarto render
 
 test: data ## run the unit tests, then nbval over every notebook against a throw-away MLflow store
-	$(PY) -m pytest tests
-	$(PY) -m pytest --nbval notebooks --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(PY) -m pytest --nbval
 
 test-fast: $(STAMP) ## unit tests only, without the real-data and notebook checks
 	$(PY) -m pytest tests -m "not slow"
@@ -72,8 +79,10 @@ format: $(STAMP) ## format with ruff
 	$(VENV)/bin/ruff format src tests
 	$(VENV)/bin/ruff check --fix src tests notebooks report
 
-lock: $(STAMP) ## re-pin requirements.lock from the current environment
-	$(PY) -m pip freeze --exclude-editable | grep -v '^mnist-pipeline' > requirements.lock
+lock: $(STAMP) ## re-pin requirements.lock for Python 3.11 to 3.13 (keeps current pins where it can)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --no-header --no-annotate --quiet -o requirements.lock
+	@sed -i '1i # Pinned versions of every package, direct or not, for Python 3.11 to 3.13 on any platform\n# (one universal lock: markers select what differs). Regenerate with '"'"'make lock'"'"'.' requirements.lock
 
 clean: ## remove the rendered book and caches (keeps data, runs and .venv)
 	rm -rf _book .quarto .pytest_cache .ruff_cache

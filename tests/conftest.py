@@ -6,6 +6,9 @@ import os
 import uuid
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# As the package does before it imports MLflow: a test module that imports MLflow first
+# must not start its usage telemetry either.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 import numpy as np
 import pytest

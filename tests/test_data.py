@@ -1,4 +1,4 @@
-"""The MNIST loader and the preparation helpers, on small synthetic data and no network."""
+"""The MNIST loader: sources, checksums and the cache, on small synthetic data and no network."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from mnist_pipeline import config, data
+from mnist_pipeline import data
 from tests.conftest import expectation_for, make_tiny_mnist
 
 
@@ -226,47 +226,6 @@ def test_validation_report_lists_every_array(tiny_mnist):
     assert report.loc["x_train", "dtype"] == "uint8"
 
 
-def test_normalize_is_exact_and_adds_a_channel():
-    images = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
-    out = data.normalize(images)
-    assert out.shape == (1, 16, 16, 1) and out.dtype == np.float32
-    np.testing.assert_array_equal(out[..., 0], images.astype(np.float32) / np.float32(255))
-    assert out.min() == 0.0 and out.max() == 1.0
-
-
-def test_normalize_rejects_non_uint8():
-    with pytest.raises(TypeError):
-        data.normalize(np.zeros((1, 28, 28), dtype=np.float32))
-
-
-def test_one_hot_rows_and_bad_labels():
-    encoded = data.one_hot(np.array([0, 3, 9]))
-    assert encoded.shape == (3, 10) and encoded.dtype == np.float32
-    np.testing.assert_array_equal(encoded.argmax(axis=1), [0, 3, 9])
-    np.testing.assert_array_equal(encoded.sum(axis=1), 1)
-    with pytest.raises(ValueError):
-        data.one_hot(np.array([10]))
-
-
-def test_split_is_stratified_deterministic_and_disjoint():
-    y = np.repeat(np.arange(10), [100, 120, 80, 100, 90, 110, 100, 100, 100, 100]).astype(np.uint8)
-    x = np.arange(len(y))  # each "image" is its own index, to check disjointness
-    x_tr, x_va, _, y_va = data.split_train_val(x, y, n_val=100, seed=7)
-    assert len(x_va) == 100 and len(x_tr) == len(y) - 100
-    assert set(x_tr).isdisjoint(x_va) and set(x_tr) | set(x_va) == set(x)
-    expected = np.bincount(y) * 100 / len(y)
-    assert np.all(np.abs(np.bincount(y_va, minlength=10) - expected) <= 1)
-    again = data.split_train_val(x, y, n_val=100, seed=7)
-    np.testing.assert_array_equal(again[1], x_va)
-    other = data.split_train_val(x, y, n_val=100, seed=8)
-    assert not np.array_equal(other[1], x_va)
-
-
-def test_class_balance_counts_each_split():
-    table = data.class_balance(a=np.array([0, 0, 1]), b=np.array([9]))
-    assert table.loc[0, "a"] == 2 and table.loc[9, "b"] == 1 and len(table) == 10
-
-
 @pytest.mark.slow
 def test_real_mnist_matches_pinned_checksums():
     """Integration: the real data, from the cache or the PyPI mirror, matches every pin."""
@@ -274,18 +233,7 @@ def test_real_mnist_matches_pinned_checksums():
     assert mnist.x_train.shape == (60_000, 28, 28) and mnist.x_test.shape == (10_000, 28, 28)
     for name in data.ARRAY_NAMES:
         assert data.array_sha256(getattr(mnist, name)) == data.MNIST_EXPECTATION.sha256[name]
-    assert config.N_TRAIN + config.N_VAL == len(mnist.x_train)
     assert expectation_for(mnist) == data.MNIST_EXPECTATION
-
-
-def test_prepare_splits_normalises_and_keeps_test_untouched():
-    mnist = make_tiny_mnist(n_train=100, n_test=20)
-    splits = data.prepare(mnist, n_val=20, seed=1)
-    assert splits.x_train.shape == (80, 28, 28, 1) and splits.x_val.shape == (20, 28, 28, 1)
-    np.testing.assert_array_equal(splits.x_test[..., 0] * 255, mnist.x_test.astype(np.float32))
-    np.testing.assert_array_equal(splits.y_test, mnist.y_test)
-    assert splits.onehot("val").shape == (20, 10)
-    np.testing.assert_array_equal(np.bincount(splits.y_val, minlength=10), [2] * 10)
 
 
 def test_fingerprint_changes_with_any_array(tiny_mnist):

@@ -41,22 +41,30 @@ def test_misclassified_sorted_by_confidence():
     assert len(evaluate.misclassified(np.array([0, 0, 0, 1]), proba, limit=1)) == 1
 
 
-def runs_frame(val_accuracies):
+def runs_frame(val_accuracies, n_parameters=None):
     keys = [f"model_{i}" for i in range(1, len(val_accuracies) + 1)]
     return pd.DataFrame(
         {
             "model_key": keys,
-            "architecture": keys,
+            "n_parameters": n_parameters or [100] * len(keys),
             "epochs": 1,
+            "study_val_accuracy": 0.99,
             "val_accuracy": val_accuracies,
+            "val_ci_low": [v - 0.01 for v in val_accuracies],
+            "val_ci_high": [v + 0.01 for v in val_accuracies],
             "training_seconds": 1.0,
         }
     )
 
 
-def test_champion_is_best_validation_accuracy_with_ties_to_simpler_model():
+def test_champion_is_best_validation_accuracy():
     assert evaluate.choose_champion(runs_frame([0.97, 0.99, 0.98]))["model_key"] == "model_2"
-    assert evaluate.choose_champion(runs_frame([0.99, 0.99, 0.98]))["model_key"] == "model_1"
+
+
+def test_champion_ties_go_to_the_model_with_fewer_parameters():
+    runs = runs_frame([0.99, 0.99, 0.98], n_parameters=[500, 200, 100])
+    assert evaluate.choose_champion(runs)["model_key"] == "model_2"
+    assert evaluate.choose_champion(runs_frame([0.99, 0.99]))["model_key"] == "model_1"
 
 
 def test_champion_needs_runs():
@@ -66,8 +74,33 @@ def test_champion_needs_runs():
 
 def test_comparison_table_places_study_figures_beside_ours():
     runs = runs_frame([0.98, 0.99, 0.989])
-    test = {k: {"accuracy": 0.5, "f1_macro": 0.4} for k in runs["model_key"]}
+    test = {
+        k: {"accuracy": 0.5, "errors": 5, "ci_low": 0.4, "ci_high": 0.6} for k in runs["model_key"]
+    }
     table = evaluate.comparison_table(runs, test)
-    assert table.loc["model_3", "study val. acc. (%)"] == pytest.approx(99.2)
-    assert table.loc["model_2", "our val. acc. (%)"] == pytest.approx(99.0)
-    assert table.loc["model_1", "test acc. (%)"] == pytest.approx(50.0)
+    assert table.loc["model_3", "study val. (%)"] == pytest.approx(99.0)
+    assert table.loc["model_2", "val. (%)"] == pytest.approx(99.0)
+    assert table.loc["model_1", "test (%)"] == pytest.approx(50.0)
+    assert table.loc["model_1", "test 95 % CI"] == "40.00 to 60.00"
+
+
+def test_wilson_interval_matches_a_known_value_and_stays_in_bounds():
+    # 95 % Wilson interval of 81/263 (Wilson 1927; as computed by statsmodels' proportion_confint).
+    low, high = evaluate.wilson_interval(81, 263)
+    assert low == pytest.approx(0.2553, abs=1e-4) and high == pytest.approx(0.3662, abs=1e-4)
+    assert evaluate.wilson_interval(10, 10)[1] == pytest.approx(1.0)
+    assert evaluate.wilson_interval(0, 10)[0] == pytest.approx(0.0)
+    low, high = evaluate.wilson_interval(5935, 6000)
+    assert low < 5935 / 6000 < high
+    with pytest.raises(ValueError):
+        evaluate.wilson_interval(11, 10)
+
+
+def test_standard_error_near_99_percent_on_6000_images():
+    assert evaluate.standard_error(0.99, 6000) == pytest.approx(0.00128, abs=1e-5)
+
+
+def test_accuracy_with_interval_counts_errors():
+    result = evaluate.accuracy_with_interval(np.array([0, 1, 2, 3]), np.array([0, 1, 2, 0]))
+    assert result["accuracy"] == 0.75 and result["errors"] == 1 and result["n"] == 4
+    assert result["ci_low"] < 0.75 < result["ci_high"]

@@ -293,6 +293,106 @@ def test_structure_diagram_is_up_to_date(tmp_path):
     assert np.abs(fresh - committed).mean() < 1.0, "run .venv/bin/python report/diagram.py"
 
 
+VAR_SHORTCODE = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")
+PERCENT = re.compile(r"(?<![=\w.])(\d+(?:\.\d+)?)\s?%")
+# The only figures typed by hand: the original study's claims (its validation accuracies and the
+# 90 % objective) and the confidence level of every interval.
+STUDY_CLAIMS = {"97.5", "98.5", "99.2", "90", "95"}
+PROSE = [ROOT / "index.qmd", *sorted((ROOT / "report").glob("*.qmd"))]
+
+
+def stored_variables() -> dict:
+    """The YAML blocks that notebooks 06 and 07 printed when they wrote ``_variables.yml``."""
+    found = {}
+    for path in NOTEBOOKS:
+        for cell in notebook(path)["cells"]:
+            if "variables.update(" not in cell_text(cell):
+                continue
+            for output in cell.get("outputs", []):
+                text = "".join(output.get("data", {}).get("text/markdown", ""))
+                found.update(yaml.safe_load(text.removeprefix("```yaml").removesuffix("```")))
+    return found
+
+
+def test_variables_file_agrees_with_the_stored_notebook_outputs():
+    written = yaml.safe_load((ROOT / "_variables.yml").read_text())
+    printed = stored_variables()
+    assert {"model_1", "model_2", "model_3", "champion", "evaluation", "own_images"} <= set(printed)
+    assert written == printed, "_variables.yml is stale: run make notebooks and commit both"
+
+
+def test_variables_agree_with_the_comparison_table():
+    written = yaml.safe_load((ROOT / "_variables.yml").read_text())
+    evaluation = notebook(ROOT / "notebooks/06-evaluation.ipynb")
+    cell = next(c for c in evaluation["cells"] if "label: tbl-comparison" in cell_text(c))
+    table = "".join(cell["outputs"][0]["data"]["text/markdown"])
+    for key in ("model_1", "model_2", "model_3"):
+        row = next(line for line in table.splitlines() if line.startswith(f"| {key}"))
+        assert written[key]["test_accuracy"].removesuffix(" %") in row, key
+
+
+def test_every_var_shortcode_names_a_value():
+    written = yaml.safe_load((ROOT / "_variables.yml").read_text())
+    missing = []
+    for path in PROSE:
+        for name in VAR_SHORTCODE.findall(path.read_text()):
+            value = written
+            for part in name.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if value is None or isinstance(value, dict):
+                missing.append(f"{path.name}: {name}")
+    assert not missing, f"shortcodes with no value in _variables.yml: {missing}"
+    assert any(VAR_SHORTCODE.search(p.read_text()) for p in PROSE)
+
+
+def typed_percentages(text: str) -> list[str]:
+    """Percentages typed by hand in prose, outside shortcodes, code and cited paragraphs."""
+    typed = []
+    for paragraph in re.split(r"\n\s*\n", strip_code(text)):
+        if "[@" in paragraph:  # a figure from the cited literature
+            continue
+        for number in PERCENT.findall(VAR_SHORTCODE.sub("", paragraph)):
+            if number not in STUDY_CLAIMS:
+                typed.append(number)
+    return typed
+
+
+def test_no_percentage_in_the_prose_is_typed_by_hand():
+    typed = {p.name: typed_percentages(p.read_text()) for p in PROSE}
+    typed = {name: numbers for name, numbers in typed.items() if numbers}
+    assert not typed, f"percentages typed by hand (use {{{{< var >}}}}): {typed}"
+
+
+def test_no_result_is_typed_in_a_notebook_markdown_cell():
+    typed = {}
+    for path in NOTEBOOKS:
+        for cell in notebook(path)["cells"]:
+            if cell["cell_type"] == "markdown" and (numbers := typed_percentages(cell_text(cell))):
+                typed.setdefault(path.name, []).extend(numbers)
+    assert not typed, f"results typed in markdown (print them from code): {typed}"
+
+
+def test_the_typed_percentage_check_catches_a_typed_result():
+    assert typed_percentages("model 3 reached 98.92 % on validation") == ["98.92"]
+    assert typed_percentages("the study reported 99.2 %, {{< var model_3.val_accuracy >}}") == []
+    assert typed_percentages("below 0.5 % [@simard2003best]") == []
+
+
+def test_pytest_nbval_at_the_root_collects_every_notebook():
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval", "--collect-only", "-q", "notebooks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for path in NOTEBOOKS:
+        code_cells = sum(c["cell_type"] == "code" for c in notebook(path)["cells"])
+        collected = result.stdout.count(f"notebooks/{path.name}::")
+        assert collected == code_cells, f"{path.name}: {collected} of {code_cells} cells"
+
+
 QUARTO = shutil.which("quarto")
 needs_quarto = pytest.mark.skipif(
     QUARTO is None,

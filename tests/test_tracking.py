@@ -1,12 +1,11 @@
-"""MLflow logging against a throw-away SQLite store: params, metrics, artifacts, registry."""
+"""MLflow plumbing against a throw-away SQLite store: the store, git state, registry, aliases."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from mnist_pipeline import config, models, plots, tracking, train
+from mnist_pipeline import config, specs, tracking
 
 
 def test_tracking_uri_prefers_environment(monkeypatch, tmp_path):
@@ -33,77 +32,45 @@ def test_setup_is_idempotent(mlflow_store):
     assert tracking.setup_tracking(mlflow_store) == tracking.setup_tracking(mlflow_store)
 
 
-def log_tiny_run(key: str, val_accuracy: list[float]):
-    train.set_seed(0)
-    model = models.build_baseline_cnn()
-    epochs = len(val_accuracy)
-    history = {
-        "loss": [1.0] * epochs,
-        "accuracy": [0.5] * epochs,
-        "val_loss": [1.0] * epochs,
-        "val_accuracy": val_accuracy,
-    }
-    result = train.TrainingResult(history=history, seconds=1.5)
-    x = np.zeros((2, *config.INPUT_SHAPE), dtype=np.float32)
-    fig = plots.training_curves(history, key)
-    run_id, version = tracking.log_training_run(
-        model=model,
-        model_key=key,
-        result=result,
-        params={"architecture": key, "epochs": epochs, "batch_size": 32},
-        figures={"training_curves.png": fig},
-        summary=models.summary_table(model),
-        x_example=x,
-    )
-    return model, run_id, version
+def test_every_call_uses_the_configured_store_whatever_ran_before(tmp_path, monkeypatch):
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/stray.db")  # as if someone pointed it away
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/project.db")
+    monkeypatch.chdir(tmp_path)
+    with tracking.start_run("probe", {"kind": "probe"}, experiment="isolated") as run:
+        mlflow.log_metric("m", 1.0)
+    assert tracking.client().get_run(run.info.run_id).data.metrics["m"] == 1.0
+    assert mlflow.get_tracking_uri() == f"sqlite:///{tmp_path}/project.db"
+    assert not (tmp_path / "mlruns").exists()
+
+
+def test_git_state_names_the_commit_and_whether_the_code_changed():
+    state = tracking.git_state()
+    assert set(state) == {"git_commit", "git_dirty"}
+    assert state["git_dirty"] in {"true", "false", "unknown"}
+    if state["git_commit"] != "unknown":
+        assert len(state["git_commit"]) == 40
+
+
+def test_git_state_outside_a_checkout(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "PROJ_ROOT", tmp_path)
+    assert tracking.git_state() == {"git_commit": "unknown", "git_dirty": "unknown"}
 
 
 # The tiny model is never trained, so its saved optimizer has no state to restore.
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
-def test_training_run_is_logged_and_registered(mlflow_store):
-    import mlflow
-
-    model, run_id, version = log_tiny_run("model_1", [0.6, 0.7])
-    run = mlflow.get_run(run_id)
-    assert run.data.params["epochs"] == "2" and run.data.params["architecture"] == "model_1"
-    assert "git_commit" in run.data.params
-    assert run.data.metrics["final_val_accuracy"] == 0.7
-    steps = mlflow.MlflowClient().get_metric_history(run_id, "val_accuracy")
-    assert [(m.step, m.value) for m in steps] == [(1, 0.6), (2, 0.7)]
-    artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run_id)}
-    assert {"training_curves.png", "model_summary.md"} <= artifacts
+def test_logged_model_is_registered_and_the_champion_alias_loads_it(mlflow_store):
+    model = specs.get("model_1").build()
+    x = np.random.default_rng(0).random((3, *config.INPUT_SHAPE), dtype=np.float32)
+    with tracking.start_run("m", {"model_key": "model_1"}, experiment=mlflow_store) as run:
+        version = tracking.log_keras_model(model, x[:2], "model_1")
     assert version == "1"
-
+    assert tracking.version_of_run(run.info.run_id) == "1"
     tracking.set_champion(version)
     assert tracking.champion_version() == version
     champion = tracking.load_champion()
-    x = np.random.default_rng(0).random((3, *config.INPUT_SHAPE), dtype=np.float32)
     np.testing.assert_allclose(
-        champion.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5
+        np.asarray(champion(x, training=False)), np.asarray(model(x, training=False)), rtol=1e-5
     )
-
-
-def test_latest_runs_keeps_newest_per_model(mlflow_store):
-    log_tiny_run("model_1", [0.5])
-    _, newest_id, newest_version = log_tiny_run("model_1", [0.8])
-    log_tiny_run("model_2", [0.9])
-    runs = tracking.latest_runs(mlflow_store)
-    assert list(runs["model_key"]) == ["model_1", "model_2"]
-    first = runs.iloc[0]
-    assert first["run_id"] == newest_id and first["model_version"] == newest_version
-    assert first["val_accuracy"] == 0.8
-
-
-def test_latest_runs_of_empty_experiment(mlflow_store):
-    runs = tracking.latest_runs(mlflow_store)
-    assert isinstance(runs, pd.DataFrame) and runs.empty
-
-
-def test_latest_runs_ignores_runs_without_a_model_key(mlflow_store):
-    import mlflow
-
-    with mlflow.start_run(run_name="scratch"):
-        mlflow.log_metric("anything", 1.0)
-    assert tracking.latest_runs(mlflow_store).empty
-    log_tiny_run("model_2", [0.9])
-    assert list(tracking.latest_runs(mlflow_store)["model_key"]) == ["model_2"]
+    assert tracking.load_model_version(version).count_params() == model.count_params()

@@ -1,10 +1,12 @@
-"""Tables for notebooks and the report.
+"""Tables, computed sentences and source code for notebooks and the report.
 
 A Markdown table is numbered and captioned by Quarto in HTML and Typst alike,
 and its text is what nbval compares.
 """
 
 from __future__ import annotations
+
+import inspect
 
 import pandas as pd
 from IPython.display import Markdown
@@ -24,3 +26,26 @@ def md_table(frame: pd.DataFrame, floatfmt: str = ".4f", index: bool = True) -> 
     # As objects, integer columns stay integers: tabulate would otherwise read the frame as
     # one float array and print counts as 5331.0000.
     return Markdown(frame.astype(object).to_markdown(index=index, floatfmt=floatfmt))
+
+
+def say(text: str) -> Markdown:
+    """Show a sentence computed by the code (a result stated in prose) as Markdown."""
+    return Markdown(text)
+
+
+def source(obj: object, summary: str) -> Markdown:
+    """Show the source code of a function, folded under ``summary`` (HTML) or plain (PDF).
+
+    Args:
+        obj: a function or class of the package.
+        summary: the line shown while the code is folded.
+    """
+    code = inspect.getsource(obj).rstrip()
+    return Markdown(
+        f"<details><summary>{summary}</summary>\n\n```python\n{code}\n```\n\n</details>"
+    )
+
+
+def yaml_block(text: str) -> Markdown:
+    """Show YAML text as a code block."""
+    return Markdown(f"```yaml\n{text.rstrip()}\n```")

@@ -1,6 +1,8 @@
-"""Metrics, confusion matrices, misclassified examples and the comparison of runs."""
+"""Metrics with their uncertainty, confusion matrices, mistakes, the champion and comparisons."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -13,10 +15,54 @@ from sklearn.metrics import (
 
 from mnist_pipeline import config
 
+Z_95 = 1.959963984540054  # the standard normal's 97.5th percentile
+
 
 def predict_proba(model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Class probabilities for each image, quietly (no progress bar in the outputs)."""
     return model.predict(images, batch_size=batch_size, verbose=0)
+
+
+def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95 % by default).
+
+    Unlike the normal approximation it stays inside [0, 1] and behaves near 0 and 1,
+    where accuracies on MNIST live.
+
+    Args:
+        successes: how many were right.
+        n: how many there were.
+        z: the normal quantile of the confidence level.
+
+    Returns:
+        The lower and upper bounds.
+
+    Raises:
+        ValueError: for ``n`` < 1 or ``successes`` outside ``0..n``.
+    """
+    if n < 1 or not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n and n >= 1, got {successes} of {n}")
+    p = successes / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def standard_error(accuracy: float, n: int) -> float:
+    """The binomial standard error of an accuracy measured on ``n`` examples."""
+    return math.sqrt(accuracy * (1 - accuracy) / n)
+
+
+def accuracy_with_interval(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """Accuracy, its error count and its 95 % Wilson interval.
+
+    Returns:
+        ``accuracy``, ``errors``, ``n``, ``ci_low``, ``ci_high``.
+    """
+    n = len(y_true)
+    right = int((np.asarray(y_true) == np.asarray(y_pred)).sum())
+    low, high = wilson_interval(right, n)
+    return {"accuracy": right / n, "errors": n - right, "n": n, "ci_low": low, "ci_high": high}
 
 
 def summary_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
@@ -56,6 +102,20 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return confusion_matrix(y_true, y_pred, labels=list(range(config.NUM_CLASSES)))
 
 
+def most_confused(matrix: np.ndarray, k: int = 3) -> list[tuple[int, int, int]]:
+    """The ``k`` largest off-diagonal cells of a confusion matrix.
+
+    Returns:
+        ``(true digit, predicted digit, count)`` triples, largest count first
+        (ties in reading order), zero counts left out.
+    """
+    off = np.array(matrix, copy=True)
+    np.fill_diagonal(off, 0)
+    order = np.argsort(-off, axis=None, kind="stable")[:k]
+    pairs = [(int(i // off.shape[1]), int(i % off.shape[1])) for i in order]
+    return [(t, p, int(off[t, p])) for t, p in pairs if off[t, p] > 0]
+
+
 def misclassified(y_true: np.ndarray, proba: np.ndarray, limit: int | None = None) -> pd.DataFrame:
     """The wrongly predicted examples, the most confident mistakes first.
 
@@ -83,8 +143,11 @@ def misclassified(y_true: np.ndarray, proba: np.ndarray, limit: int | None = Non
 def choose_champion(runs: pd.DataFrame) -> pd.Series:
     """The run with the best validation accuracy (never test); ties go to the simpler model.
 
+    The simpler model is the one with fewer parameters; an exact tie on both goes to the
+    first model key.
+
     Args:
-        runs: one row per model with ``model_key`` and ``val_accuracy``.
+        runs: one row per model with ``model_key``, ``val_accuracy`` and ``n_parameters``.
 
     Returns:
         The winning row.
@@ -94,34 +157,41 @@ def choose_champion(runs: pd.DataFrame) -> pd.Series:
     """
     if runs.empty:
         raise ValueError("no training runs to choose a champion from: run notebooks 03 to 05")
-    ordered = runs.sort_values(["val_accuracy", "model_key"], ascending=[False, True])
+    ordered = runs.sort_values(
+        ["val_accuracy", "n_parameters", "model_key"], ascending=[False, True, True]
+    )
     return ordered.iloc[0]
 
 
-def comparison_table(runs: pd.DataFrame, test_metrics: dict[str, dict[str, float]]) -> pd.DataFrame:
-    """Our validation and test results beside the accuracies the original study reported.
+def comparison_table(runs: pd.DataFrame, test: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """Our validation and test results, with 95 % intervals, beside the study's reported figures.
 
     Args:
-        runs: the latest run of each model (``tracking.latest_runs``).
-        test_metrics: model key to its ``summary_metrics`` on the test set.
+        runs: the latest run of each model (``experiment.latest_runs``).
+        test: model key to its ``accuracy_with_interval`` on the test set.
 
     Returns:
         One row per model, accuracies in percent.
     """
     rows = []
-    for _, run in runs.iterrows():
-        key = run["model_key"]
-        test = test_metrics[key]
+    for run in runs.itertuples():
+        t = test[run.model_key]
         rows.append(
             {
-                "model": key,
-                "architecture": run["architecture"],
-                "epochs": run["epochs"],
-                "study val. acc. (%)": 100 * config.STUDY_REPORTED_VAL_ACCURACY[key],
-                "our val. acc. (%)": 100 * run["val_accuracy"],
-                "test acc. (%)": 100 * test["accuracy"],
-                "test macro F1 (%)": 100 * test["f1_macro"],
-                "training (s)": run["training_seconds"],
+                "model": run.model_key,
+                "parameters": run.n_parameters,
+                "epochs": run.epochs,
+                "study val. (%)": 100 * run.study_val_accuracy,
+                "val. (%)": 100 * run.val_accuracy,
+                "val. 95 % CI": _interval(run.val_ci_low, run.val_ci_high),
+                "test (%)": 100 * t["accuracy"],
+                "test 95 % CI": _interval(t["ci_low"], t["ci_high"]),
+                "test errors": t["errors"],
+                "training (s)": run.training_seconds,
             }
         )
     return pd.DataFrame(rows).set_index("model")
+
+
+def _interval(low: float, high: float) -> str:
+    return f"{100 * low:.2f} to {100 * high:.2f}"

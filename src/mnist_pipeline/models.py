@@ -1,8 +1,11 @@
-"""One builder per architecture; each returns a compiled Keras Sequential model."""
+"""One builder per architecture, written out as a Keras ``Sequential`` list to be read.
+
+A builder returns the uncompiled network; :func:`compile_model` adds the optimiser, loss and
+metric with the learning rate of the model's spec (:mod:`mnist_pipeline.specs`), so the
+training protocol lives in one place.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import pandas as pd
 
@@ -12,7 +15,16 @@ from mnist_pipeline._tf import keras
 layers = keras.layers
 
 
-def _compile(model: keras.Model, learning_rate: float) -> keras.Model:
+def compile_model(model: keras.Model, learning_rate: float = config.LEARNING_RATE) -> keras.Model:
+    """Compile ``model`` for the study's protocol: Adam, categorical cross-entropy, accuracy.
+
+    Args:
+        model: an uncompiled network ending in a softmax over the ten digits.
+        learning_rate: Adam's step size.
+
+    Returns:
+        The same model, compiled.
+    """
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss="categorical_crossentropy",
@@ -21,12 +33,12 @@ def _compile(model: keras.Model, learning_rate: float) -> keras.Model:
     return model
 
 
-def build_baseline_cnn(learning_rate: float = config.LEARNING_RATE) -> keras.Model:
+def build_baseline_cnn() -> keras.Model:
     """Model 1: one convolution block and a dense head.
 
     Conv2D(32, 3x3, relu), MaxPooling(2x2), Flatten, Dense(128, relu), Dense(10, softmax).
     """
-    model = keras.Sequential(
+    return keras.Sequential(
         [
             keras.Input(shape=config.INPUT_SHAPE),
             layers.Conv2D(32, (3, 3), activation="relu"),
@@ -37,15 +49,14 @@ def build_baseline_cnn(learning_rate: float = config.LEARNING_RATE) -> keras.Mod
         ],
         name="baseline_cnn",
     )
-    return _compile(model, learning_rate)
 
 
-def build_deeper_cnn(learning_rate: float = config.LEARNING_RATE) -> keras.Model:
+def build_deeper_cnn() -> keras.Model:
     """Model 2: two convolution blocks and dropout before the output layer.
 
     Conv2D(32), MaxPool, Conv2D(64), MaxPool, Flatten, Dense(128), Dropout(0.5), Dense(10).
     """
-    model = keras.Sequential(
+    return keras.Sequential(
         [
             keras.Input(shape=config.INPUT_SHAPE),
             layers.Conv2D(32, (3, 3), activation="relu"),
@@ -59,16 +70,15 @@ def build_deeper_cnn(learning_rate: float = config.LEARNING_RATE) -> keras.Model
         ],
         name="deeper_cnn_dropout",
     )
-    return _compile(model, learning_rate)
 
 
-def build_batchnorm_cnn(learning_rate: float = config.LEARNING_RATE) -> keras.Model:
+def build_batchnorm_cnn() -> keras.Model:
     """Model 3: model 2 with batch normalisation after each convolution and a wider head.
 
     Conv2D(32), BatchNorm, MaxPool, Conv2D(64), BatchNorm, MaxPool, Flatten,
     Dense(256), Dropout(0.5), Dense(10).
     """
-    model = keras.Sequential(
+    return keras.Sequential(
         [
             keras.Input(shape=config.INPUT_SHAPE),
             layers.Conv2D(32, (3, 3), activation="relu"),
@@ -84,14 +94,6 @@ def build_batchnorm_cnn(learning_rate: float = config.LEARNING_RATE) -> keras.Mo
         ],
         name="batchnorm_cnn",
     )
-    return _compile(model, learning_rate)
-
-
-BUILDERS: dict[str, Callable[..., keras.Model]] = {
-    "model_1": build_baseline_cnn,
-    "model_2": build_deeper_cnn,
-    "model_3": build_batchnorm_cnn,
-}
 
 
 def summary_table(model: keras.Model) -> pd.DataFrame:

@@ -69,7 +69,7 @@ def to_mnist(gray: np.ndarray, name: str = "image") -> np.ndarray:
         name: used in error messages.
 
     Returns:
-        A ``(28, 28, 1)`` float32 array in [0, 1], ink high, like ``data.normalize``.
+        A ``(28, 28, 1)`` float32 array in [0, 1], ink high, like ``prepare.normalize``.
 
     Raises:
         InvalidImageError: when there is no ink (a blank page).

@@ -1,4 +1,4 @@
-"""Seeded, quiet training that returns the Keras history and the time it took."""
+"""Quiet, timed training that returns the Keras history and the time it took."""
 
 from __future__ import annotations
 
@@ -8,20 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnist_pipeline import config
-from mnist_pipeline._tf import keras, tf
+from mnist_pipeline._tf import keras
+from mnist_pipeline.seeding import set_seed
 
-
-def set_seed(seed: int = config.SEED) -> None:
-    """Make Keras/TensorFlow training bitwise repeatable on one machine.
-
-    Seeds Python's ``random``, NumPy and TensorFlow through Keras' global seed, and
-    turns on TensorFlow op determinism (deterministic kernels, no racing reductions).
-
-    Args:
-        seed: the seed for every generator.
-    """
-    keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+__all__ = ["TrainingResult", "fit", "set_seed"]
 
 
 @dataclass

@@ -1,0 +1,89 @@
+"""From verified MNIST arrays to model inputs: normalise, one-hot, the seeded split.
+
+The 10,000 test images are normalised but otherwise untouched; the 60,000 training
+images are split once, stratified by digit and seeded, into training and validation.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from mnist_pipeline import config
+from mnist_pipeline.data import MnistData
+
+
+def normalize(images: np.ndarray) -> np.ndarray:
+    """Scale uint8 images to float32 in [0, 1] and add a trailing channel axis."""
+    if images.dtype != np.uint8:
+        raise TypeError(f"expected uint8 images, got {images.dtype}")
+    return (images.astype(np.float32) / np.float32(255.0))[..., np.newaxis]
+
+
+def one_hot(labels: np.ndarray, num_classes: int = config.NUM_CLASSES) -> np.ndarray:
+    """Return float32 one-hot rows for integer labels in ``0..num_classes-1``."""
+    labels = np.asarray(labels)
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"labels must lie in 0..{num_classes - 1}")
+    return np.eye(num_classes, dtype=np.float32)[labels.astype(np.int64)]
+
+
+def split_train_val(
+    x: np.ndarray, y: np.ndarray, n_val: int = config.N_VAL, seed: int = config.SEED
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split a training set into stratified, disjoint train and validation parts.
+
+    Args:
+        x: images.
+        y: integer labels, used for stratification.
+        n_val: how many examples go to validation.
+        seed: fixes the shuffle, so the split is the same on every run.
+
+    Returns:
+        ``x_train, x_val, y_train, y_val``.
+    """
+    return train_test_split(x, y, test_size=n_val, stratify=y, random_state=seed, shuffle=True)
+
+
+class Splits(NamedTuple):
+    """Model-ready data: float32 images with a channel axis, integer and one-hot labels."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    def onehot(self, split: str) -> np.ndarray:
+        """One-hot labels of ``"train"``, ``"val"`` or ``"test"``."""
+        return one_hot(getattr(self, f"y_{split}"))
+
+
+def make_splits(mnist: MnistData, n_val: int = config.N_VAL, seed: int = config.SEED) -> Splits:
+    """Split the training set (stratified, seeded) and normalise every image set.
+
+    Args:
+        mnist: verified uint8 arrays.
+        n_val: validation examples taken from the 60,000 training images.
+        seed: fixes the split.
+
+    Returns:
+        Train, validation and (untouched) test sets, normalised to [0, 1].
+    """
+    x_tr, x_va, y_tr, y_va = split_train_val(mnist.x_train, mnist.y_train, n_val=n_val, seed=seed)
+    return Splits(
+        normalize(x_tr), y_tr, normalize(x_va), y_va, normalize(mnist.x_test), mnist.y_test
+    )
+
+
+def class_balance(**labels: np.ndarray) -> pd.DataFrame:
+    """Count each digit in each named split of labels (one column per split)."""
+    counts = pd.DataFrame(
+        {name: np.bincount(y, minlength=config.NUM_CLASSES) for name, y in labels.items()}
+    )
+    counts.index.name = "digit"
+    return counts

@@ -1,0 +1,91 @@
+"""The one train-and-log path: a run carries its schema, and latest_runs reads it back."""
+
+from __future__ import annotations
+
+import mlflow
+import pandas as pd
+import pytest
+
+from mnist_pipeline import experiment, prepare, specs, tracking
+from tests.conftest import make_tiny_mnist
+
+
+@pytest.fixture
+def tiny_splits() -> prepare.Splits:
+    return prepare.make_splits(make_tiny_mnist(n_train=200, n_test=20), n_val=50, seed=0)
+
+
+def quick(key: str, epochs: int = 1) -> specs.ModelSpec:
+    return specs.get(key).replace(epochs=epochs, batch_size=50)
+
+
+def test_run_logs_the_schema_metrics_artifacts_and_model(mlflow_store, tiny_splits):
+    result = experiment.run(
+        quick("model_1", epochs=2), tiny_splits, data_sha256="abc", experiment=mlflow_store
+    )
+    run = tracking.client().get_run(result.run_id)
+    params = run.data.params
+    assert set(experiment.PARAMS) | {"git_commit", "git_dirty"} <= set(params)
+    assert params["epochs"] == "2" and params["optimizer"] == "Adam"
+    assert float(params["learning_rate"]) == pytest.approx(1e-3)
+    assert params["n_train"] == "150" and params["n_val"] == "50"
+    assert params["data_sha256"] == "abc" and params["study_val_accuracy"] == "0.975"
+    assert run.data.tags["model_key"] == "model_1" and run.data.tags["kind"] == "training"
+    history = tracking.client().get_metric_history(result.run_id, "val_accuracy")
+    assert [m.step for m in history] == [1, 2]
+    assert run.data.metrics["val_accuracy_final"] == pytest.approx(result.val["accuracy"])
+    assert run.data.metrics["val_errors"] == result.val["errors"]
+    artifacts = {a.path for a in tracking.client().list_artifacts(result.run_id)}
+    assert {"training_curves.png", "confusion_matrix_val.png", "model_summary.md"} <= artifacts
+    assert result.model_version == "1" and result.val_proba.shape == (50, 10)
+
+
+def test_same_seed_same_run(mlflow_store, tiny_splits):
+    first = experiment.run(quick("model_2"), tiny_splits, data_sha256="x", experiment=mlflow_store)
+    again = experiment.run(quick("model_2"), tiny_splits, data_sha256="x", experiment=mlflow_store)
+    assert first.history == again.history
+
+
+def test_latest_runs_keeps_newest_per_model(mlflow_store, tiny_splits):
+    experiment.run(quick("model_1"), tiny_splits, data_sha256="x", experiment=mlflow_store)
+    newest = experiment.run(
+        quick("model_1", 2), tiny_splits, data_sha256="x", experiment=mlflow_store
+    )
+    experiment.run(quick("model_2"), tiny_splits, data_sha256="x", experiment=mlflow_store)
+    runs = experiment.latest_runs(mlflow_store)
+    assert list(runs.columns) == experiment.RUN_COLUMNS
+    assert list(runs["model_key"]) == ["model_1", "model_2"]
+    first = runs.iloc[0]
+    assert first["run_id"] == newest.run_id and first["model_version"] == newest.model_version
+    assert first["epochs"] == 2 and first["n_parameters"] == newest.model.count_params()
+    assert first["val_errors"] == newest.val["errors"]
+
+
+def test_latest_runs_ignores_runs_that_are_not_training_runs(mlflow_store):
+    assert experiment.latest_runs(mlflow_store).empty
+    with tracking.start_run("scratch", {}, experiment=mlflow_store):
+        mlflow.log_metric("anything", 1.0)
+    assert experiment.latest_runs(mlflow_store).empty
+
+
+def test_evaluation_run_links_training_runs_and_leaves_them_alone(mlflow_store, tiny_splits):
+    trained = experiment.run(
+        quick("model_1"), tiny_splits, data_sha256="x", experiment=mlflow_store
+    )
+    runs = experiment.latest_runs(mlflow_store)
+    before = tracking.client().get_run(trained.run_id).data.metrics
+    eval_id = experiment.log_evaluation(
+        runs,
+        {"model_1": {"accuracy": 0.5, "errors": 10}},
+        runs.iloc[0],
+        figures={},
+        tables={"comparison.md": pd.DataFrame({"a": [1]})},
+        experiment=mlflow_store,
+    )
+    evaluation = tracking.client().get_run(eval_id)
+    assert evaluation.data.params["training_run_model_1"] == trained.run_id
+    assert evaluation.data.params["champion_version"] == trained.model_version
+    assert evaluation.data.metrics["test_accuracy_model_1"] == 0.5
+    assert evaluation.data.tags["kind"] == "evaluation"
+    assert tracking.client().get_run(trained.run_id).data.metrics == before
+    assert list(experiment.latest_runs(mlflow_store)["run_id"]) == [trained.run_id]

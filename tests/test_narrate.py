@@ -1,0 +1,47 @@
+"""Sentences that state results print the values they were given, and read curves correctly."""
+
+from __future__ import annotations
+
+from mnist_pipeline import narrate
+
+
+def test_describe_run_states_accuracy_interval_errors_and_ids():
+    val = {"accuracy": 0.981, "errors": 114, "n": 6000, "ci_low": 0.9773, "ci_high": 0.9842}
+    text = narrate.describe_run("Model 1", val, 5, 80.0, "0123456789abcdef", "3")
+    assert "**98.10 %**" in text and "97.73 to 98.42 %" in text
+    assert "114 errors among 6,000" in text and "5 epochs" in text and "80 s" in text
+    assert "`01234567`" in text and "version 3" in text
+
+
+def history(val_loss):
+    n = len(val_loss)
+    return {
+        "loss": [1.0 - 0.1 * i for i in range(n)],
+        "accuracy": [0.9] * n,
+        "val_loss": val_loss,
+        "val_accuracy": [0.95 + 0.01 * i for i in range(n)],
+    }
+
+
+def test_read_curves_finds_the_best_epoch_when_validation_loss_rises():
+    text = narrate.read_curves(history([0.5, 0.3, 0.4]))
+    assert "lowest after epoch 2 of 3 (0.3000)" in text and "ends at 0.4000" in text
+
+
+def test_read_curves_says_when_validation_loss_is_still_falling():
+    text = narrate.read_curves(history([0.5, 0.4, 0.3]))
+    assert "lowest at the last epoch" in text
+    assert "peaks at 97.00 % after epoch 3" in text
+
+
+def test_compare_errors_counts_fewer_and_more():
+    earlier = {"val_errors": 100, "title": "Model 1: x", "n_parameters": 10}
+    assert "40 fewer" in narrate.compare_errors("Model 2", 60, 5, earlier)
+    assert "20 more" in narrate.compare_errors("Model 2", 120, 5, earlier)
+
+
+def test_reproduction_verdicts():
+    assert "does not reproduce" in narrate.reproduction("M", 0.9892, 6000, 0.992)
+    assert "2.1 standard errors below" in narrate.reproduction("M", 0.9892, 6000, 0.992)
+    assert "it reproduces" in narrate.reproduction("M", 0.9815, 6000, 0.980)
+    assert "better than reported" in narrate.reproduction("M", 0.99, 6000, 0.975)
