@@ -8,17 +8,18 @@ import yaml
 from mnist_pipeline import config, variables
 
 
-def test_update_replaces_one_section_and_keeps_the_others(tmp_path):
+def test_update_replaces_some_sections_and_keeps_the_others(tmp_path):
     path = tmp_path / "_variables.yml"
-    variables.update("models", {"model_1": {"val": "98.10 %"}}, path)
-    shown = variables.update("own_images", {"accuracy": "100.00 %", "n": np.int64(20)}, path)
-    variables.update("models", {"model_1": {"val": "98.20 %"}}, path)
+    variables.update({"model_1": {"val": "98.10 %"}, "model_2": {"val": "1 %"}}, path)
+    shown = variables.update({"own_images": {"accuracy": "100 %", "n": np.int64(20)}}, path)
+    variables.update({"model_1": {"val": "98.20 %"}}, path)
     stored = yaml.safe_load(path.read_text())
     assert stored == {
-        "models": {"model_1": {"val": "98.20 %"}},
-        "own_images": {"accuracy": "100.00 %", "n": 20},
+        "model_1": {"val": "98.20 %"},
+        "model_2": {"val": "1 %"},
+        "own_images": {"accuracy": "100 %", "n": 20},
     }
-    assert yaml.safe_load(shown) == {"own_images": {"accuracy": "100.00 %", "n": 20}}
+    assert yaml.safe_load(shown) == {"own_images": {"accuracy": "100 %", "n": 20}}
     assert path.read_text().startswith("# Written by the notebooks")
 
 
