@@ -41,7 +41,7 @@ setup: $(STAMP) ## create .venv with the pinned dependencies, the package and th
 data: $(STAMP) ## fetch, verify and cache MNIST in data/raw/mnist.npz
 	$(PY) -m mnist_pipeline.data
 
-notebooks: data ## execute every notebook in order, in place, logging runs to ./mlflow.db
+notebooks: data ## execute every notebook in order, in place, logging runs to ./mlflow.db and ./optuna.db
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.kernel_name=$(KERNEL) --ExecutePreprocessor.timeout=-1 \
 	  --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
@@ -89,4 +89,4 @@ clean: ## remove the rendered book and caches (keeps data, runs and .venv)
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean ## also remove .venv, the data cache and the local MLflow store
-	rm -rf $(VENV) data/raw mlflow.db mlartifacts mlruns
+	rm -rf $(VENV) data/raw mlflow.db mlartifacts mlruns optuna.db

@@ -104,3 +104,68 @@ def test_accuracy_with_interval_counts_errors():
     result = evaluate.accuracy_with_interval(np.array([0, 1, 2, 3]), np.array([0, 1, 2, 0]))
     assert result["accuracy"] == 0.75 and result["errors"] == 1 and result["n"] == 4
     assert result["ci_low"] < 0.75 < result["ci_high"]
+
+
+def test_one_se_rule_prefers_the_simpler_model_within_one_standard_error():
+    runs = runs_frame([0.990, 0.9895, 0.980], n_parameters=[900, 100, 10])
+    # SE of 0.99 on 6,000 images is about 0.0013: model 2 is within it, model 3 is not.
+    assert evaluate.choose_champion_one_se(runs, 6000)["model_key"] == "model_2"
+    assert evaluate.choose_champion_one_se(runs, 600_000)["model_key"] == "model_1"
+
+
+def test_mcnemar_counts_discordant_pairs_and_tests_them():
+    y = np.zeros(100, dtype=int)
+    a = np.zeros(100, dtype=int)
+    b = np.zeros(100, dtype=int)
+    b[:10] = 1  # B wrong on 10 images A gets right
+    a[95:] = 1  # A wrong on 5 that B gets right... overlapping none
+    result = evaluate.mcnemar(y, a, b)
+    assert (result["a_only"], result["b_only"]) == (10, 5)
+    assert result["p_value"] == pytest.approx(0.3018, abs=1e-3)  # binomial(10 of 15), two-sided
+    assert evaluate.mcnemar(y, a, a)["p_value"] == 1.0
+
+
+def test_reliability_and_ece_of_a_perfectly_calibrated_and_an_overconfident_model():
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
+    proba = np.tile([0.2, 0.8], (10, 1))  # says class 1 with 80 %: right 6 times in 10
+    assert evaluate.expected_calibration_error(proba, y) == pytest.approx(0.2)
+    bins = evaluate.reliability(proba, y)
+    assert len(bins) == 1 and bins["accuracy"].iloc[0] == pytest.approx(0.6)
+    honest = np.tile([0.4, 0.6], (10, 1))
+    assert evaluate.expected_calibration_error(honest, y) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_temperature_scaling_softens_an_overconfident_model():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 2000)
+    right = rng.random(2000) < 0.8  # 80 % accurate but always 99 % sure
+    predicted = np.where(right, y, 1 - y)
+    proba = np.where(predicted[:, None] == np.arange(2), 0.99, 0.01)
+    temperature = evaluate.fit_temperature(proba, y)
+    assert temperature > 1
+    scaled = evaluate.temperature_scale(proba, temperature)
+    assert scaled.max(axis=1).mean() == pytest.approx(0.8, abs=0.03)
+    np.testing.assert_allclose(evaluate.temperature_scale(proba, 1.0), proba, rtol=1e-6)
+
+
+def test_mistakes_table_gives_true_probability_and_runner_up():
+    proba = np.array([[0.1, 0.7, 0.2], [0.8, 0.15, 0.05]])
+    table = evaluate.mistakes_table(np.array([2, 0]), proba, limit=5)
+    assert list(table["index"]) == [0]
+    assert table["p(true)"].iloc[0] == pytest.approx(0.2) and table["runner-up"].iloc[0] == 2
+
+
+def test_most_confused_pairs():
+    matrix = np.diag([10] * 10)
+    matrix[3, 5], matrix[4, 9], matrix[7, 1] = 6, 4, 4
+    assert evaluate.most_confused(matrix, k=2) == [(3, 5, 6), (4, 9, 4)]
+
+
+def test_time_inference_and_size_on_disk_of_a_classifier():
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.random.default_rng(0).random((50, 28, 28, 1)).astype(np.float32)
+    model = LogisticRegression(max_iter=50).fit(x.reshape(50, -1), np.arange(50) % 10)
+    timing = evaluate.time_inference(model, x, repeats=3)
+    assert timing["single_ms"] > 0 and timing["batch_ms"] > 0
+    assert evaluate.size_on_disk(model) > 784 * 10 * 4

@@ -9,13 +9,20 @@ from mnist_pipeline import config, models, specs
 
 # Parameter counts follow from the layer sizes (e.g. model 1: conv 3*3*32+32, dense
 # 13*13*32*128+128, output 128*10+10); a change of architecture must change this test too.
-EXPECTED_PARAMS = {"model_1": 693_962, "model_2": 225_034, "model_3": 431_626}
+EXPECTED_PARAMS = {
+    "model_1": 693_962,
+    "model_2": 225_034,
+    "model_3": 431_626,
+    "model_4": 346_026,
+    "mlp": 669_706,
+}
+KERAS = sorted(key for key, spec in specs.SPECS.items() if spec.family == "keras")
 
 
-@pytest.mark.parametrize("key", sorted(specs.SPECS))
+@pytest.mark.parametrize("key", KERAS)
 def test_spec_builds_a_compiled_model_that_outputs_probabilities(key):
     spec = specs.get(key)
-    model = spec.build()
+    model = spec.build(n_train=1000)
     batch = np.random.default_rng(0).random((4, *config.INPUT_SHAPE), dtype=np.float32)
     proba = np.asarray(model(batch, training=False))
     assert model.input_shape == (None, *config.INPUT_SHAPE)
@@ -23,10 +30,11 @@ def test_spec_builds_a_compiled_model_that_outputs_probabilities(key):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
     assert model.loss == "categorical_crossentropy"
     assert type(model.optimizer).__name__ == "Adam"
-    assert float(model.optimizer.learning_rate) == pytest.approx(spec.learning_rate)
+    if not spec.cosine_decay:
+        assert float(model.optimizer.learning_rate) == pytest.approx(spec.learning_rate)
 
 
-@pytest.mark.parametrize("key", sorted(specs.SPECS))
+@pytest.mark.parametrize("key", KERAS)
 def test_parameter_counts(key):
     assert specs.get(key).builder().count_params() == EXPECTED_PARAMS[key]
 
@@ -44,14 +52,43 @@ def test_specs_are_keyed_frozen_and_replaceable():
 
 
 def test_the_study_claims_and_bars_are_in_the_specs():
-    assert [s.study_val_accuracy for s in specs.SPECS.values()] == [0.975, 0.985, 0.992]
-    assert all(0.9 < s.quality_bar < 1 for s in specs.SPECS.values())
+    study = [specs.get(k).study_val_accuracy for k in ("model_1", "model_2", "model_3")]
+    assert study == [0.975, 0.985, 0.992]
+    assert all(0.9 <= s.quality_bar < 1 for s in specs.SPECS.values())
+    assert {s.group for s in specs.SPECS.values()} == {"baseline", "study", "beyond"}
+
+
+def test_a_cosine_schedule_decays_to_zero_over_training():
+    spec = specs.get("model_4").replace(epochs=2, batch_size=100)
+    rate = spec.build(n_train=1000).optimizer._learning_rate  # the schedule, not its value
+    assert type(rate).__name__ == "CosineDecay" and rate.decay_steps == 20
+    assert float(rate(0)) == pytest.approx(spec.learning_rate) and float(rate(20)) == 0.0
+    with pytest.raises(ValueError, match="needs n_train"):
+        spec.build()
+
+
+def test_model_4_augments_only_in_training():
+    model = specs.get("model_4").builder()
+    assert model.layers[0].name == "augmentation"
+    x = np.random.default_rng(0).random((2, *config.INPUT_SHAPE), dtype=np.float32)
+    np.testing.assert_allclose(model(x, training=False), model(x, training=False))
+    augment = model.layers[0]
+    assert not np.allclose(augment(x, training=True), x)
+    np.testing.assert_allclose(augment(x, training=False), x)
+
+
+def test_tunable_cnn_follows_its_hyperparameters():
+    small = models.build_tunable_cnn(filters=16, dense_units=64, activation="elu")
+    large = models.build_tunable_cnn(filters=48, dense_units=256)
+    assert small.count_params() < large.count_params()
+    assert any(
+        getattr(layer, "activation", None) is not None and "elu" in str(layer.get_config())
+        for layer in small.layers
+    )
 
 
 def test_model_3_adds_batch_norm_and_model_2_dropout():
-    kinds = {
-        k: [type(layer).__name__ for layer in s.builder().layers] for k, s in specs.SPECS.items()
-    }
+    kinds = {k: [type(layer).__name__ for layer in specs.get(k).builder().layers] for k in KERAS}
     assert "Dropout" not in kinds["model_1"] and "Dropout" in kinds["model_2"]
     assert kinds["model_3"].count("BatchNormalization") == 2
 
@@ -62,3 +99,32 @@ def test_summary_table_has_every_layer_and_the_total():
     assert list(table["layer"][:-1]) == [layer.name for layer in model.layers]
     assert table.iloc[-1]["parameters"] == model.count_params()
     assert table["parameters"][:-1].sum() == model.count_params()
+
+
+def test_stroke_width_layer_thickens_thins_or_keeps_each_image():
+    layer = models.RandomStrokeWidth(rate=0.5, seed=0)
+    images = np.zeros((64, 28, 28, 1), dtype=np.float32)
+    images[:, 10:18, 13:15] = 1.0  # a 2-pixel bar: 16 pixels of ink
+    out = np.asarray(layer(images, training=True))
+    ink = out.reshape(64, -1).sum(axis=1)
+    assert set(np.round(ink).astype(int)) <= {0, 16, 40}  # thinned away, kept, or thickened
+    assert len(set(np.round(ink).astype(int))) >= 2
+    np.testing.assert_array_equal(np.asarray(layer(images, training=False)), images)
+
+
+def test_noise_layer_clips_to_the_unit_range_and_spares_inference():
+    layer = models.RandomNoise(max_sigma=0.5, rate=1.0, seed=0)
+    images = np.full((8, 28, 28, 1), 0.5, dtype=np.float32)
+    out = np.asarray(layer(images, training=True))
+    assert out.min() >= 0.0 and out.max() <= 1.0 and not np.allclose(out, images)
+    np.testing.assert_array_equal(np.asarray(layer(images, training=False)), images)
+
+
+def test_model_4_saves_and_loads_with_its_custom_layers(tmp_path):
+    from mnist_pipeline._tf import keras
+
+    model = specs.get("model_4").build(n_train=1000)
+    x = np.random.default_rng(0).random((2, *config.INPUT_SHAPE), dtype=np.float32)
+    model.save(tmp_path / "m.keras")
+    again = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(again(x, training=False), model(x, training=False), rtol=1e-5)

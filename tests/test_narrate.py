@@ -45,3 +45,8 @@ def test_reproduction_verdicts():
     assert "2.1 standard errors below" in narrate.reproduction("M", 0.9892, 6000, 0.992)
     assert "it reproduces" in narrate.reproduction("M", 0.9815, 6000, 0.980)
     assert "better than reported" in narrate.reproduction("M", 0.99, 6000, 0.975)
+
+
+def test_lower_first_keeps_acronyms():
+    assert narrate.lower_first("Random forest on pixels") == "random forest on pixels"
+    assert narrate.lower_first("RBF SVM on 50 PCA components") == "RBF SVM on 50 PCA components"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
@@ -28,6 +29,33 @@ CASES = {
     "projection_scatter": lambda: plots.projection_scatter(RNG.random((20, 2)), LABELS, "PCA"),
     "training_curves": lambda: plots.training_curves(HISTORY, "Model 1"),
     "confusion_heatmap": lambda: plots.confusion_heatmap(np.eye(10, dtype=int), "Confusion"),
+    "augmented_samples": lambda: plots.augmented_samples(
+        IMAGES[:4] / 255, [IMAGES[4:8] / 255], "Aug"
+    ),
+    "search_history": lambda: plots.search_history(
+        pd.DataFrame({"state": ["COMPLETE", "PRUNED", "COMPLETE"], "value": [0.9, 0.5, 0.95]}),
+        "Search",
+    ),
+    "param_importance": lambda: plots.param_importance({"lr": 0.7, "dropout": 0.3}, "Importance"),
+    "validation_curves": lambda: plots.validation_curves({"a": HISTORY, "b": HISTORY}, "Curves"),
+    "robustness_curves": lambda: plots.robustness_curves(
+        pd.DataFrame(
+            {
+                "model": ["a", "a", "b", "b"],
+                "corruption": ["blur"] * 4,
+                "strength": [0, 1, 0, 1],
+                "unit": ["sigma"] * 4,
+                "accuracy": [1.0, 0.9, 1.0, 0.8],
+            }
+        ),
+        "Robustness",
+    ),
+    "reliability_diagram": lambda: plots.reliability_diagram(
+        {"a": pd.DataFrame({"confidence": [0.5, 0.9], "accuracy": [0.4, 0.95]})}, "Reliability"
+    ),
+    "per_class_recall": lambda: plots.per_class_recall(
+        pd.DataFrame({"a": np.full(10, 0.99), "b": np.full(10, 0.98)}), "Recall"
+    ),
     "confusion_grid": lambda: plots.confusion_grid(
         {"a": np.eye(10, dtype=int), "b": np.eye(10, dtype=int)}, "Both"
     ),

@@ -10,6 +10,7 @@ unless the user chose a level.
 """
 
 import contextlib
+import logging
 import os
 import sys
 
@@ -35,5 +36,9 @@ with _silenced_fd2():
     import tensorflow as tf
 
     tf.constant(0)  # initialise the CPU device, which logs too, while fd 2 is silenced
+
+# TensorFlow's Python logger warns about tf.function retracing when models of different
+# shapes are built one after another (a search's trials): expected here, and noise in outputs.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 __all__ = ["keras", "tf"]

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import math
+import pickle
+import tempfile
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import optimize, stats
 from sklearn.metrics import (
     accuracy_score,
     classification_report,
@@ -18,9 +23,52 @@ from mnist_pipeline import config
 Z_95 = 1.959963984540054  # the standard normal's 97.5th percentile
 
 
+def flat(images: np.ndarray) -> np.ndarray:
+    """Images as rows of pixels, the input of the scikit-learn baselines."""
+    return np.asarray(images).reshape(len(images), -1)
+
+
 def predict_proba(model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Class probabilities for each image, quietly (no progress bar in the outputs)."""
+    """Class probabilities for each image, from a Keras model or a scikit-learn classifier.
+
+    Keras models predict quietly (no progress bar in the outputs); scikit-learn ones take
+    the images flattened.
+    """
+    if hasattr(model, "predict_proba"):
+        return np.asarray(model.predict_proba(flat(images)), dtype=np.float32)
     return model.predict(images, batch_size=batch_size, verbose=0)
+
+
+def parameter_count(model) -> int:
+    """How many numbers a model holds to make its predictions.
+
+    Keras: its weights. scikit-learn: the numbers in its fitted arrays (coefficients,
+    support vectors, PCA components, tree nodes with their thresholds and values), summed
+    over the members of a pipeline or an ensemble.
+    """
+    if hasattr(model, "count_params"):
+        return int(model.count_params())
+    if hasattr(model, "steps"):  # a Pipeline
+        return sum(parameter_count(step) for _, step in model.steps)
+    if hasattr(model, "calibrated_classifiers_"):  # Platt scaling: the model, 2 numbers a class
+        return sum(
+            parameter_count(c.estimator) + 2 * len(c.calibrators)
+            for c in model.calibrated_classifiers_
+        )
+    if hasattr(model, "estimators_"):  # an ensemble: forest trees or voting members
+        return sum(parameter_count(member) for member in model.estimators_)
+    if hasattr(model, "estimator") and hasattr(model, "predict_proba"):  # a frozen estimator
+        return parameter_count(model.estimator)
+    if hasattr(model, "tree_"):
+        tree = model.tree_
+        return int(tree.node_count * 3 + tree.value.size)  # feature, threshold, child; values
+    return int(
+        sum(
+            np.asarray(value).size
+            for name, value in vars(model).items()
+            if name.endswith("_") and isinstance(value, np.ndarray) and value.dtype.kind == "f"
+        )
+    )
 
 
 def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
@@ -195,3 +243,153 @@ def comparison_table(runs: pd.DataFrame, test: dict[str, dict[str, float]]) -> p
 
 def _interval(low: float, high: float) -> str:
     return f"{100 * low:.2f} to {100 * high:.2f}"
+
+
+def choose_champion_one_se(runs: pd.DataFrame, n_val: int) -> pd.Series:
+    """The simplest model within one standard error of the best validation accuracy.
+
+    The best accuracy is itself a noisy estimate: models within one binomial standard error
+    of it are not distinguishable on this validation set, so the rule prefers, among them,
+    the one with the fewest parameters (Breiman's one-standard-error rule); exact ties on
+    both go to the first model key. The test set plays no part.
+
+    Args:
+        runs: one row per model with ``model_key``, ``val_accuracy`` and ``n_parameters``.
+        n_val: how many validation images each accuracy was measured on.
+
+    Raises:
+        ValueError: when there is no run to choose from.
+    """
+    if runs.empty:
+        raise ValueError("no training runs to choose a champion from: run the training chapters")
+    best = float(runs["val_accuracy"].max())
+    within = runs[runs["val_accuracy"] >= best - standard_error(best, n_val)]
+    return within.sort_values(["n_parameters", "model_key"]).iloc[0]
+
+
+def mcnemar(y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray) -> dict[str, float]:
+    """McNemar's exact test of whether two classifiers' error rates differ on the same images.
+
+    Only the discordant images count: ``a_only`` right by A and wrong by B, ``b_only`` the
+    reverse. Under the null hypothesis each discordant image is a fair coin, so the p-value
+    is a two-sided binomial test of ``a_only`` out of ``a_only + b_only``.
+
+    Returns:
+        ``a_only``, ``b_only`` and ``p_value`` (1.0 when there is no discordant image).
+    """
+    right_a = np.asarray(pred_a) == np.asarray(y_true)
+    right_b = np.asarray(pred_b) == np.asarray(y_true)
+    a_only, b_only = int((right_a & ~right_b).sum()), int((~right_a & right_b).sum())
+    n = a_only + b_only
+    p = 1.0 if n == 0 else float(stats.binomtest(a_only, n, 0.5).pvalue)
+    return {"a_only": a_only, "b_only": b_only, "p_value": p}
+
+
+def reliability(proba: np.ndarray, y_true: np.ndarray, n_bins: int = 15) -> pd.DataFrame:
+    """Confidence against accuracy in equal-width confidence bins (a reliability diagram).
+
+    Returns:
+        One row per non-empty bin: ``low``, ``high``, ``count``, ``confidence`` (mean top
+        probability), ``accuracy``.
+    """
+    confidence = proba.max(axis=1)
+    right = proba.argmax(axis=1) == np.asarray(y_true)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    index = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, n_bins - 1)
+    rows = [
+        {
+            "low": edges[b],
+            "high": edges[b + 1],
+            "count": int((index == b).sum()),
+            "confidence": float(confidence[index == b].mean()),
+            "accuracy": float(right[index == b].mean()),
+        }
+        for b in range(n_bins)
+        if (index == b).any()
+    ]
+    return pd.DataFrame(rows)
+
+
+def expected_calibration_error(proba: np.ndarray, y_true: np.ndarray, n_bins: int = 15) -> float:
+    """ECE: the count-weighted mean gap between confidence and accuracy over the bins."""
+    bins = reliability(proba, y_true, n_bins)
+    return float((bins["count"] * (bins["confidence"] - bins["accuracy"]).abs()).sum() / len(proba))
+
+
+def temperature_scale(proba: np.ndarray, temperature: float) -> np.ndarray:
+    """Soften (T > 1) or sharpen (T < 1) probabilities: softmax(log p / T)."""
+    logits = np.log(np.clip(proba, 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    scaled = np.exp(logits)
+    return scaled / scaled.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(proba: np.ndarray, y_true: np.ndarray) -> float:
+    """The temperature that minimises the negative log-likelihood of ``y_true`` (Guo et al.).
+
+    Fit it on validation predictions, then apply it to test predictions.
+    """
+
+    def nll(log_t: float) -> float:
+        scaled = temperature_scale(proba, float(np.exp(log_t)))
+        return float(-np.log(np.clip(scaled[np.arange(len(y_true)), y_true], 1e-12, 1)).mean())
+
+    result = optimize.minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded")
+    return float(np.exp(result.x))
+
+
+def mistakes_table(y_true: np.ndarray, proba: np.ndarray, limit: int) -> pd.DataFrame:
+    """The most confident mistakes with the true class's probability and the runner-up class.
+
+    Returns:
+        ``index``, ``true``, ``predicted``, ``confidence``, ``p(true)``, ``runner-up``.
+    """
+    table = misclassified(y_true, proba, limit=limit)
+    rows = proba[table["index"]]
+    table["p(true)"] = rows[np.arange(len(table)), table["true"]]
+    table["runner-up"] = np.argsort(rows, axis=1)[:, -2]
+    return table
+
+
+def time_inference(model, images: np.ndarray, repeats: int = 50) -> dict[str, float]:
+    """Wall time of one image and of a batch, by calling the model directly (no ``predict``).
+
+    Returns:
+        ``single_ms`` (median over ``repeats`` calls on one image) and ``batch_ms`` (the
+        median of three calls on all of ``images``), after a warm-up call of each.
+    """
+    one = images[:1]
+    call = _direct_call(model)
+    call(one), call(images)  # warm-up: graph tracing, caches
+    singles = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call(one)
+        singles.append(time.perf_counter() - start)
+    batches = []
+    for _ in range(3):
+        start = time.perf_counter()
+        call(images)
+        batches.append(time.perf_counter() - start)
+    return {
+        "single_ms": 1000 * float(np.median(singles)),
+        "batch_ms": 1000 * float(np.median(batches)),
+    }
+
+
+def _direct_call(model):
+    if hasattr(model, "predict_proba"):
+        return lambda x: model.predict_proba(flat(x))
+    return lambda x: np.asarray(model(x, training=False))
+
+
+def size_on_disk(model) -> int:
+    """Bytes of the model saved the way MLflow saves it (``.keras`` file or pickle)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model"
+        if hasattr(model, "save"):
+            path = path.with_suffix(".keras")
+            model.save(path)
+        else:
+            path.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+        return path.stat().st_size

@@ -11,7 +11,8 @@ and returns a :class:`RunResult` that the chapter reads back in prose.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import matplotlib.figure
@@ -20,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from mnist_pipeline import config, evaluate, narrate, plots, tracking, train
-from mnist_pipeline._tf import keras
 from mnist_pipeline.models import summary_table
 from mnist_pipeline.prepare import Splits
 from mnist_pipeline.seeding import set_seed
@@ -31,12 +31,16 @@ MODEL_KEY_TAG = "model_key"
 KIND_TAG = "kind"
 PARAMS = (
     "title",
-    "architecture",
+    "group",
+    "family",
     "n_parameters",
+    "architecture",
+    "estimator",
     "epochs",
     "batch_size",
     "optimizer",
     "learning_rate",
+    "schedule",
     "loss",
     "seed",
     "data_sha256",
@@ -49,6 +53,8 @@ VAL_METRICS = ("val_accuracy_final", "val_errors", "val_ci_low", "val_ci_high")
 RUN_COLUMNS = [
     "model_key",
     "title",
+    "group",
+    "family",
     "run_id",
     "architecture",
     "n_parameters",
@@ -69,12 +75,12 @@ class RunResult:
     """What :func:`run` leaves behind, for the chapter to show and read back."""
 
     spec: ModelSpec
-    model: keras.Model
+    model: object
     training: train.TrainingResult
     val_proba: np.ndarray
     val_labels: np.ndarray
     run_id: str
-    model_version: str
+    model_version: str | None
 
     @property
     def history(self) -> dict[str, list[float]]:
@@ -113,31 +119,70 @@ class RunResult:
 
 
 def run_params(
-    spec: ModelSpec, model: keras.Model, seed: int, data_sha256: str, splits: Splits
+    spec: ModelSpec, model: object, seed: int, data_sha256: str, splits: Splits
 ) -> dict[str, object]:
-    """The parameters of a run, read from the spec and from the compiled model itself.
+    """The parameters of a run, read from the spec and from the built model itself.
 
-    The optimiser and its learning rate come from ``model.optimizer``, so what is logged is
-    what trained, not what a configuration file says.
+    For a Keras model the optimiser and its learning rate come from ``model.optimizer``, so
+    what is logged is what trained, not what a configuration file says; for a scikit-learn
+    estimator, ``estimator`` holds its own parameters. Fields that do not apply are ``-``.
     """
+    if spec.family == "keras":
+        rate = model.optimizer._learning_rate  # the schedule itself (Keras 3 keeps it private)
+        fitted = {
+            "architecture": model.name,
+            "estimator": "-",
+            "epochs": spec.epochs,
+            "batch_size": spec.batch_size,
+            "optimizer": type(model.optimizer).__name__,
+            "learning_rate": float(rate.initial_learning_rate if spec.cosine_decay else rate),
+            "schedule": type(rate).__name__ if spec.cosine_decay else "constant",
+            "loss": str(model.loss),
+        }
+    else:
+        fitted = {
+            "architecture": type(model).__name__,
+            "estimator": str(model)[:500],
+            **dict.fromkeys(("epochs", "batch_size", "optimizer", "learning_rate"), "-"),
+            "schedule": "-",
+            "loss": "-",
+        }
     params = {
         "title": spec.title,
-        "architecture": model.name,
-        "n_parameters": model.count_params(),
-        "epochs": spec.epochs,
-        "batch_size": spec.batch_size,
-        "optimizer": type(model.optimizer).__name__,
-        "learning_rate": float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)),
-        "loss": str(model.loss),
+        "group": spec.group,
+        "family": spec.family,
+        "n_parameters": evaluate.parameter_count(model),
+        **fitted,
         "seed": seed,
         "data_sha256": data_sha256,
         "n_train": len(splits.x_train),
         "n_val": len(splits.x_val),
         "quality_bar": spec.quality_bar,
-        "study_val_accuracy": "" if spec.study_val_accuracy is None else spec.study_val_accuracy,
+        "study_val_accuracy": "-" if spec.study_val_accuracy is None else spec.study_val_accuracy,
     }
-    assert tuple(params) == PARAMS  # the schema latest_runs reads
+    assert set(params) == set(PARAMS)  # the schema latest_runs reads
     return params
+
+
+def _fit(spec: ModelSpec, splits: Splits, verbose: int, callbacks: Sequence) -> tuple:
+    if spec.family == "sklearn":
+        model = spec.build()
+        start = time.perf_counter()
+        model.fit(evaluate.flat(splits.x_train), splits.y_train)
+        return model, train.TrainingResult(history={}, seconds=time.perf_counter() - start)
+    model = spec.build(n_train=len(splits.x_train))
+    training = train.fit(
+        model,
+        splits.x_train,
+        splits.onehot("train"),
+        splits.x_val,
+        splits.onehot("val"),
+        epochs=spec.epochs,
+        batch_size=spec.batch_size,
+        verbose=verbose,
+        callbacks=list(callbacks),
+    )
+    return model, training
 
 
 def run(
@@ -148,13 +193,17 @@ def run(
     seed: int = config.SEED,
     experiment: str = config.MLFLOW_EXPERIMENT,
     verbose: int = 2,
+    parent_run_id: str | None = None,
+    kind: str = "training",
+    callbacks: Sequence = (),
+    log_model: bool = True,
 ) -> RunResult:
     """Seed, build, train, evaluate on validation and log one MLflow run for ``spec``.
 
     The run carries the parameters of :func:`run_params` and the git state, per-epoch
-    metrics, validation accuracy with its interval, the training curves, the validation
-    confusion matrix, the layer table and the model, registered as a new version of
-    ``config.REGISTERED_MODEL``.
+    metrics (Keras models), validation accuracy with its interval and error count, and,
+    with ``log_model``, the training curves, the validation confusion matrix, the layer
+    table and the model, registered as a new version of ``config.REGISTERED_MODEL``.
 
     Args:
         spec: the model to train.
@@ -163,35 +212,23 @@ def run(
         seed: seeds every generator before the model is built.
         experiment: the MLflow experiment.
         verbose: Keras' verbosity; 2 prints one line per epoch.
+        parent_run_id: makes the run a nested child of this run (a search's trials).
+        kind: the run's ``kind`` tag; ``latest_runs`` reads ``training`` runs only.
+        callbacks: Keras callbacks (a search's pruning).
+        log_model: log figures and the model and register it (not for search trials).
 
     Returns:
         The trained model, its history, validation probabilities and the run's ids.
     """
     set_seed(seed)
-    model = spec.build()
-    training = train.fit(
-        model,
-        splits.x_train,
-        splits.onehot("train"),
-        splits.x_val,
-        splits.onehot("val"),
-        epochs=spec.epochs,
-        batch_size=spec.batch_size,
-        verbose=verbose,
-    )
+    model, training = _fit(spec, splits, verbose, callbacks)
     val_proba = evaluate.predict_proba(model, splits.x_val)
     val = evaluate.accuracy_with_interval(splits.y_val, val_proba.argmax(axis=1))
-    figures = {
-        "training_curves.png": plots.training_curves(training.history, spec.title),
-        "confusion_matrix_val.png": plots.confusion_heatmap(
-            evaluate.confusion(splits.y_val, val_proba.argmax(axis=1)),
-            f"{spec.title}: validation",
-        ),
-    }
-    tags = {MODEL_KEY_TAG: spec.key, KIND_TAG: "training"}
-    with tracking.start_run(spec.key, tags, experiment) as active:
+    tags = {MODEL_KEY_TAG: spec.key, KIND_TAG: kind}
+    with tracking.start_run(spec.key, tags, experiment, parent_run_id=parent_run_id) as active:
         mlflow.log_params(run_params(spec, model, seed, data_sha256, splits))
-        tracking.log_history(training.history)
+        if training.history:
+            tracking.log_history(training.history)
         mlflow.log_metrics(
             {
                 "training_seconds": training.seconds,
@@ -201,10 +238,24 @@ def run(
                 "val_ci_high": val["ci_high"],
             }
         )
-        tracking.log_figures(figures)
-        mlflow.log_text(summary_table(model).to_markdown(index=False), "model_summary.md")
-        version = tracking.log_keras_model(model, splits.x_val[:5], spec.key)
+        version = None
+        if log_model:
+            tracking.log_figures(_figures(spec, training, splits.y_val, val_proba))
+            if spec.family == "keras":
+                mlflow.log_text(summary_table(model).to_markdown(index=False), "model_summary.md")
+            version = tracking.log_model(model, splits.x_val[:5], spec.key)
     return RunResult(spec, model, training, val_proba, splits.y_val, active.info.run_id, version)
+
+
+def _figures(spec: ModelSpec, training: train.TrainingResult, y_val, val_proba) -> dict:
+    figures = {
+        "confusion_matrix_val.png": plots.confusion_heatmap(
+            evaluate.confusion(y_val, val_proba.argmax(axis=1)), f"{spec.title}: validation"
+        )
+    }
+    if training.history:
+        figures["training_curves.png"] = plots.training_curves(training.history, spec.title)
+    return figures
 
 
 def latest_runs(experiment: str = config.MLFLOW_EXPERIMENT) -> pd.DataFrame:
@@ -231,16 +282,18 @@ def latest_runs(experiment: str = config.MLFLOW_EXPERIMENT) -> pd.DataFrame:
             {
                 "model_key": r[f"tags.{MODEL_KEY_TAG}"],
                 "title": r["params.title"],
+                "group": r["params.group"],
+                "family": r["params.family"],
                 "run_id": r["run_id"],
                 "architecture": r["params.architecture"],
                 "n_parameters": int(r["params.n_parameters"]),
-                "epochs": int(r["params.epochs"]),
-                "study_val_accuracy": float(r["params.study_val_accuracy"] or "nan"),
+                "epochs": int(r["params.epochs"]) if r["params.epochs"] != "-" else 0,
+                "study_val_accuracy": _number(r["params.study_val_accuracy"]),
                 "val_accuracy": r["metrics.val_accuracy_final"],
                 "val_errors": int(r["metrics.val_errors"]),
                 "val_ci_low": r["metrics.val_ci_low"],
                 "val_ci_high": r["metrics.val_ci_high"],
-                "train_accuracy": r["metrics.final_accuracy"],
+                "train_accuracy": r.get("metrics.final_accuracy", float("nan")),
                 "training_seconds": r["metrics.training_seconds"],
                 "model_version": tracking.version_of_run(r["run_id"]),
             }
@@ -261,6 +314,26 @@ def latest_run(key: str, experiment: str = config.MLFLOW_EXPERIMENT) -> pd.Serie
             "run its chapter (or make notebooks) first"
         )
     return runs.loc[key]
+
+
+def history(run_id: str) -> dict[str, list[float]]:
+    """The per-epoch metrics a training run logged (``loss``, ``val_accuracy``...), in order."""
+    mlflow_client = tracking.client()
+    names = ("loss", "accuracy", "val_loss", "val_accuracy")
+    return {
+        name: [
+            m.value
+            for m in sorted(mlflow_client.get_metric_history(run_id, name), key=lambda m: m.step)
+        ]
+        for name in names
+    }
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def log_evaluation(

@@ -37,9 +37,11 @@ def describe_run(
     return (
         f"{title} reached **{pct(val['accuracy'])}** validation accuracy "
         f"(95 % Wilson interval {interval(val['ci_low'], val['ci_high'])}), "
-        f"{val['errors']:,} errors among {val['n']:,} validation images, after {epochs} epochs "
-        f"and {duration(seconds)} of training on this machine. "
-        f"The run is `{run_id[:8]}` in MLflow, its model version {version} of the registry."
+        f"{val['errors']:,} errors among {val['n']:,} validation images, after "
+        f"{f'{epochs} epochs and ' if epochs else ''}{duration(seconds)} of training on this "
+        "machine. "
+        f"The run is `{run_id[:8]}` in MLflow"
+        + (f", its model version {version} of the registry." if version else ".")
     )
 
 
@@ -198,3 +200,9 @@ def report_variables(
             "training_time_total": duration(float(runs["training_seconds"].sum())),
         },
     }
+
+
+def lower_first(title: str) -> str:
+    """A title made fit for the middle of a sentence, acronyms kept: ``"Random forest"``
+    -> ``"random forest"``, ``"RBF SVM"`` unchanged."""
+    return title[:1].lower() + title[1:] if title[1:2].islower() else title

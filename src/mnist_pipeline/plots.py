@@ -220,3 +220,108 @@ def before_after(
         axes[row + 1, 0].set_ylabel("28x28 input", fontsize=8)
     fig.suptitle(title)
     return fig
+
+
+def augmented_samples(originals: np.ndarray, augmented: Sequence[np.ndarray], title: str) -> Figure:
+    """Each original digit (top row) above several random augmentations of it.
+
+    Args:
+        originals: ``(n, 28, 28[, 1])`` images.
+        augmented: one array per augmentation round, each shaped like ``originals``.
+        title: the figure title.
+    """
+    n = len(originals)
+    rows = [np.asarray(originals), *[np.asarray(a) for a in augmented]]
+    fig, axes = _subplots(len(rows), n, figsize=(1.0 * n, 1.05 * len(rows) + 0.5), squeeze=False)
+    _blank(axes)
+    for r, batch in enumerate(rows):
+        for i in range(n):
+            axes[r, i].imshow(batch[i].reshape(config.IMAGE_SHAPE), cmap="gray_r", vmin=0, vmax=1)
+        axes[r, 0].set_ylabel("original" if r == 0 else f"random {r}", fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def search_history(trials: pd.DataFrame, title: str) -> Figure:
+    """Validation accuracy of each trial in order, the best so far, pruned trials marked."""
+    fig, ax = _subplots(figsize=(7, 3.8))
+    done = trials[trials["state"] == "COMPLETE"]
+    pruned = trials[trials["state"] == "PRUNED"]
+    ax.scatter(done.index, done["value"], label="completed trial", color="steelblue", s=20)
+    ax.scatter(pruned.index, pruned["value"], label="pruned trial", marker="x", color="grey", s=20)
+    ax.step(
+        done.index, done["value"].cummax(), where="post", color="darkorange", label="best so far"
+    )
+    ax.set(title=title, xlabel="trial", ylabel="validation accuracy")
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def param_importance(importances: dict[str, float], title: str) -> Figure:
+    """How much of the variation in validation accuracy each hyperparameter explains."""
+    names = list(importances)[::-1]
+    fig, ax = _subplots(figsize=(6, 0.35 * len(names) + 1.2))
+    ax.barh(names, [importances[n] for n in names], color="steelblue")
+    ax.set(title=title, xlabel="importance (fANOVA, sums to 1)", ylabel="hyperparameter")
+    return fig
+
+
+def validation_curves(histories: dict[str, dict[str, list[float]]], title: str) -> Figure:
+    """Validation loss and accuracy per epoch of several models, overlaid."""
+    fig, axes = _subplots(1, 2, figsize=(10, 3.8))
+    for name, history in histories.items():
+        epochs = np.arange(1, len(history["val_loss"]) + 1)
+        axes[0].plot(epochs, history["val_loss"], marker="o", markersize=3, label=name)
+        axes[1].plot(epochs, history["val_accuracy"], marker="o", markersize=3, label=name)
+    axes[0].set(title="Validation loss", xlabel="epoch", ylabel="loss")
+    axes[1].set(title="Validation accuracy", xlabel="epoch", ylabel="accuracy")
+    axes[1].legend(fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def robustness_curves(curves: pd.DataFrame, title: str) -> Figure:
+    """Accuracy against corruption strength, one panel per corruption, one line per model.
+
+    Args:
+        curves: columns ``model``, ``corruption``, ``strength``, ``unit``, ``accuracy``.
+        title: the figure title.
+    """
+    names = list(dict.fromkeys(curves["corruption"]))
+    n_cols = 4
+    n_rows = int(np.ceil(len(names) / n_cols))
+    fig, axes = _subplots(n_rows, n_cols, figsize=(12, 3 * n_rows), squeeze=False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        part = curves[curves["corruption"] == name]
+        for model, rows in part.groupby("model", sort=False):
+            ax.plot(rows["strength"], rows["accuracy"], marker="o", markersize=3, label=model)
+        ax.set(title=name, xlabel=part["unit"].iloc[0], ylabel="accuracy", ylim=(0, 1.02))
+    for ax in list(axes.flat)[len(names) :]:
+        ax.set_visible(False)
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(title)
+    return fig
+
+
+def reliability_diagram(bins: dict[str, pd.DataFrame], title: str) -> Figure:
+    """Accuracy against confidence per bin for each model; the diagonal is perfect calibration."""
+    fig, ax = _subplots(figsize=(5.5, 5))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
+    for name, table in bins.items():
+        ax.plot(table["confidence"], table["accuracy"], marker="o", markersize=3, label=name)
+    ax.set(title=title, xlabel="confidence (top probability)", ylabel="accuracy")
+    ax.legend(fontsize=7)
+    return fig
+
+
+def per_class_recall(recalls: pd.DataFrame, title: str) -> Figure:
+    """Recall of each digit for every model: rows digits, columns models."""
+    fig, ax = _subplots(figsize=(8, 4))
+    width = 0.8 / len(recalls.columns)
+    for i, name in enumerate(recalls.columns):
+        ax.bar(np.arange(len(recalls)) + i * width, recalls[name], width=width, label=name)
+    ax.set_xticks(np.arange(len(recalls)) + 0.4 - width / 2, [str(d) for d in recalls.index])
+    low = float(recalls.min().min())
+    ax.set(title=title, xlabel="digit", ylabel="recall", ylim=(max(0.0, low - 0.02), 1.0))
+    ax.legend(fontsize=7, ncols=3)
+    return fig

@@ -8,13 +8,13 @@ must clear on validation, and what the original study reported for it);
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
-from mnist_pipeline import config, models
-from mnist_pipeline._tf import keras
+from mnist_pipeline import baselines, config, models
 
 
 @dataclass(frozen=True)
@@ -24,30 +24,100 @@ class ModelSpec:
     Attributes:
         key: the short name used in MLflow tags, tables and ``_variables.yml`` (``model_1``).
         title: how the book names it ("Model 1: a baseline CNN").
-        builder: returns the uncompiled Keras network.
-        epochs: passes over the training split.
+        builder: returns the uncompiled Keras network, or an unfitted scikit-learn estimator.
+        epochs: passes over the training split (Keras models only).
         quality_bar: the validation accuracy a chapter asserts, so a regression fails nbval.
+        family: ``"keras"`` or ``"sklearn"``: how ``experiment.run`` trains and logs it.
         batch_size: examples per gradient step.
-        learning_rate: Adam's step size.
+        learning_rate: Adam's step size (its initial value under a schedule).
+        cosine_decay: whether the step size decays to zero over training along a cosine.
         study_val_accuracy: the validation accuracy the original study reported, if any.
+        group: where the book presents it: ``"baseline"``, ``"study"`` or ``"beyond"``.
     """
 
     key: str
     title: str
-    builder: Callable[[], keras.Model]
+    builder: Callable[[], object]
     epochs: int
     quality_bar: float
+    family: str = "keras"
     batch_size: int = config.BATCH_SIZE
     learning_rate: float = config.LEARNING_RATE
+    cosine_decay: bool = False
     study_val_accuracy: float | None = None
+    group: str = "study"
 
-    def build(self) -> keras.Model:
-        """A fresh network from the builder, compiled with this spec's learning rate."""
-        return models.compile_model(self.builder(), learning_rate=self.learning_rate)
+    def build(self, n_train: int | None = None) -> object:
+        """A fresh model from the builder: compiled with this spec's protocol if Keras.
+
+        Args:
+            n_train: training examples, which a cosine schedule needs to know its length.
+        """
+        if self.family == "sklearn":
+            return self.builder()
+        decay_steps = None
+        if self.cosine_decay:
+            if n_train is None:
+                raise ValueError(f"{self.key}: a cosine schedule needs n_train")
+            decay_steps = self.epochs * math.ceil(n_train / self.batch_size)
+        return models.compile_model(
+            self.builder(), learning_rate=self.learning_rate, decay_steps=decay_steps
+        )
 
     def replace(self, **changes: object) -> ModelSpec:
         """A copy with some fields changed (say, fewer epochs for a quick trial)."""
         return dataclasses.replace(self, **changes)
+
+
+def _baselines() -> tuple[ModelSpec, ...]:
+    return (
+        ModelSpec(
+            key="logistic",
+            title="Logistic regression on pixels",
+            builder=baselines.build_logistic_regression,
+            epochs=0,
+            quality_bar=0.90,
+            family="sklearn",
+            group="baseline",
+        ),
+        ModelSpec(
+            key="forest",
+            title="Random forest on pixels",
+            builder=baselines.build_random_forest,
+            epochs=0,
+            quality_bar=0.95,
+            family="sklearn",
+            group="baseline",
+        ),
+        ModelSpec(
+            key="pca_svm",
+            title="RBF SVM on 50 PCA components",
+            builder=baselines.build_pca_svm,
+            epochs=0,
+            quality_bar=0.975,
+            family="sklearn",
+            group="baseline",
+        ),
+        ModelSpec(
+            key="soft_vote",
+            title="Soft vote of the three classical models",
+            builder=baselines.soft_vote,  # the chapter passes the fitted members
+            epochs=0,
+            quality_bar=0.97,
+            family="sklearn",
+            group="baseline",
+        ),
+        ModelSpec(
+            key="mlp",
+            title="A dense network (MLP)",
+            builder=baselines.build_mlp,
+            epochs=10,
+            quality_bar=0.975,
+            batch_size=128,
+            group="baseline",
+            study_val_accuracy=0.978,
+        ),
+    )
 
 
 SPECS: dict[str, ModelSpec] = {
@@ -77,6 +147,18 @@ SPECS: dict[str, ModelSpec] = {
             quality_bar=0.988,
             study_val_accuracy=0.992,
         ),
+        ModelSpec(
+            key="model_4",
+            title="Model 4: an augmented, robust CNN",
+            builder=models.build_augmented_cnn,
+            epochs=12,
+            quality_bar=0.993,
+            batch_size=128,
+            learning_rate=3e-3,
+            cosine_decay=True,
+            group="beyond",
+        ),
+        *_baselines(),
     )
 }
 
@@ -86,7 +168,7 @@ def as_table(*chosen: ModelSpec) -> pd.DataFrame:
     rows = [
         {
             "model": s.key,
-            "builder": f"models.{s.builder.__name__}",
+            "builder": getattr(s.builder, "__name__", "partial"),
             "epochs": s.epochs,
             "batch size": s.batch_size,
             "learning rate": s.learning_rate,

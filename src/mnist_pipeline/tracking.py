@@ -16,6 +16,7 @@ import logging
 import os
 import subprocess
 from collections.abc import Iterator, Mapping
+from importlib.metadata import version
 from pathlib import Path
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -28,6 +29,7 @@ from mnist_pipeline._tf import keras
 import matplotlib.figure
 import mlflow
 import mlflow.keras
+import mlflow.sklearn
 import numpy as np
 from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
@@ -138,7 +140,10 @@ def git_state() -> dict[str, str]:
 
 @contextlib.contextmanager
 def start_run(
-    run_name: str, tags: Mapping[str, str], experiment: str = config.MLFLOW_EXPERIMENT
+    run_name: str,
+    tags: Mapping[str, str],
+    experiment: str = config.MLFLOW_EXPERIMENT,
+    parent_run_id: str | None = None,
 ) -> Iterator[Run]:
     """Open a run in ``experiment`` of the project's store, tagged and with the git state.
 
@@ -146,12 +151,19 @@ def start_run(
         run_name: the run's display name.
         tags: tags to set (the study's ``model_key`` or ``kind``...).
         experiment: the experiment name.
+        parent_run_id: open the run as a nested child of this one.
 
     Yields:
         The active run; the fluent ``mlflow.log_*`` functions write to it.
     """
     exp_id = experiment_id(experiment)
-    with mlflow.start_run(experiment_id=exp_id, run_name=run_name, tags=dict(tags)) as run:
+    with mlflow.start_run(
+        experiment_id=exp_id,
+        run_name=run_name,
+        tags=dict(tags),
+        nested=parent_run_id is not None,
+        parent_run_id=parent_run_id,
+    ) as run:
         mlflow.log_params(git_state())
         yield run
 
@@ -169,24 +181,35 @@ def log_figures(figures: Mapping[str, matplotlib.figure.Figure]) -> None:
         mlflow.log_figure(fig, name)
 
 
-def log_keras_model(model: keras.Model, x_example: np.ndarray, model_key: str) -> str:
-    """Log the active run's Keras model with its signature and register it.
+def log_model(model: object, x_example: np.ndarray, model_key: str) -> str:
+    """Log the active run's model (Keras or scikit-learn) with its signature and register it.
 
     The signature is inferred from float32 arrays (no ``input_example``: it fails for
-    Keras models in MLflow 3.17). Registration goes through the client, since
-    ``log_model(registered_model_name=...)`` prints notices to stderr.
+    Keras models in MLflow 3.17); a scikit-learn model takes flattened images. Registration
+    goes through the client, since ``log_model(registered_model_name=...)`` prints notices
+    to stderr.
 
     Args:
         model: the trained model.
-        x_example: a few inputs, to infer the signature.
+        x_example: a few images ``(n, 28, 28, 1)``, to infer the signature.
         model_key: tagged on the new model version.
 
     Returns:
         The new version of ``config.REGISTERED_MODEL``, as a string.
     """
     x_example = np.asarray(x_example, dtype=np.float32)
-    signature = infer_signature(x_example, np.asarray(model(x_example, training=False)))
-    info = mlflow.keras.log_model(model, name="model", signature=signature)
+    if isinstance(model, keras.Model):
+        signature = infer_signature(x_example, np.asarray(model(x_example, training=False)))
+        # Pinned here: MLflow would infer them by loading the model in a fresh process, which
+        # cannot rebuild the package's custom augmentation layers and logs a warning.
+        requirements = [f"{name}=={version(name)}" for name in ("keras", "tensorflow-cpu", "numpy")]
+        info = mlflow.keras.log_model(
+            model, name="model", signature=signature, pip_requirements=requirements
+        )
+    else:
+        flat = x_example.reshape(len(x_example), -1)
+        signature = infer_signature(flat, model.predict_proba(flat))
+        info = mlflow.sklearn.log_model(model, name="model", signature=signature)
     return register_model(info.model_uri, mlflow.active_run().info.run_id, model_key)
 
 
@@ -216,16 +239,23 @@ def version_of_run(run_id: str) -> str | None:
     return str(versions[0].version) if versions else None
 
 
-def load_model_version(version: str) -> keras.Model:
-    """Load a registered version of the project's model as a Keras model."""
+def load_model(uri: str) -> object:
+    """Load a logged model in its own flavour: a Keras model or a scikit-learn estimator."""
+    from mnist_pipeline import models  # noqa: F401  (registers the custom augmentation layers)
+
     client()
-    return mlflow.keras.load_model(f"models:/{config.REGISTERED_MODEL}/{version}")
+    flavors = mlflow.models.get_model_info(uri).flavors
+    return mlflow.keras.load_model(uri) if "keras" in flavors else mlflow.sklearn.load_model(uri)
 
 
-def load_champion() -> keras.Model:
+def load_model_version(version: str) -> object:
+    """Load a registered version of the project's model."""
+    return load_model(f"models:/{config.REGISTERED_MODEL}/{version}")
+
+
+def load_champion() -> object:
     """Load the model that carries the ``champion`` alias in the registry."""
-    client()
-    return mlflow.keras.load_model(f"models:/{config.REGISTERED_MODEL}@{config.CHAMPION_ALIAS}")
+    return load_model(f"models:/{config.REGISTERED_MODEL}@{config.CHAMPION_ALIAS}")
 
 
 def set_champion(version: str) -> None:

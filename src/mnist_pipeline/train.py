@@ -39,6 +39,7 @@ def fit(
     epochs: int,
     batch_size: int = config.BATCH_SIZE,
     verbose: int = 2,
+    callbacks: list | None = None,
 ) -> TrainingResult:
     """Train ``model`` and time it; one log line per epoch (``verbose=2``), no progress bar.
 
@@ -49,6 +50,7 @@ def fit(
         epochs: number of passes over the training set.
         batch_size: examples per gradient step.
         verbose: Keras verbosity; 2 prints one line per epoch, 0 nothing.
+        callbacks: Keras callbacks, called at the end of each epoch and so on.
 
     Returns:
         The per-epoch history and the wall time in seconds.
@@ -62,6 +64,7 @@ def fit(
         batch_size=batch_size,
         shuffle=True,
         verbose=verbose,
+        callbacks=callbacks,
     )
     seconds = time.perf_counter() - start
     return TrainingResult(

@@ -1,0 +1,196 @@
+"""A tracked hyperparameter search with Optuna: each trial a nested MLflow run.
+
+The search trains candidate CNNs (``models.build_tunable_cnn``) on a subset of the training
+split for a few epochs and scores them on the validation split: a budget of trials and of
+wall time set by the chapter. Each trial goes through the one train-and-log path
+(:func:`mnist_pipeline.experiment.run`) as a nested run of one parent run; hopeless trials are
+pruned after an epoch by Optuna's median rule. The study lives in an Optuna storage, an SQLite
+file by default or any database URL from ``OPTUNA_STORAGE``, so several machines can join one
+search against a shared database (Optuna's own distributed mode): each runs the same chapter
+or :func:`run_search`, and the study stops at ``n_trials`` finished trials in all.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable
+
+import mlflow
+import optuna
+import pandas as pd
+
+from mnist_pipeline import config, experiment, models, specs, tracking
+from mnist_pipeline._tf import keras
+from mnist_pipeline.prepare import Splits
+
+STUDY_NAME = "mnist-cnn-search-v1"
+# What the search may choose; the model card searched dropout, convolution sizes and
+# activations, and its sweep hidden units, batch size and epochs.
+SPACE: dict[str, tuple] = {
+    "filters": (16, 32, 48),
+    "kernel_size": (3, 5),
+    "dense_units": (64, 128, 256),
+    "activation": ("relu", "elu", "gelu"),
+    "conv_dropout": (0.0, 0.4),
+    "dense_dropout": (0.1, 0.6),
+    "learning_rate": (3e-4, 3e-3),
+    "batch_size": (32, 64, 128),
+}
+
+
+def suggest(trial: optuna.Trial) -> dict[str, object]:
+    """Draw one candidate's hyperparameters from ``SPACE``."""
+    return {
+        "filters": trial.suggest_categorical("filters", SPACE["filters"]),
+        "kernel_size": trial.suggest_categorical("kernel_size", SPACE["kernel_size"]),
+        "dense_units": trial.suggest_categorical("dense_units", SPACE["dense_units"]),
+        "activation": trial.suggest_categorical("activation", SPACE["activation"]),
+        "conv_dropout": trial.suggest_float("conv_dropout", *SPACE["conv_dropout"]),
+        "dense_dropout": trial.suggest_float("dense_dropout", *SPACE["dense_dropout"]),
+        "learning_rate": trial.suggest_float("learning_rate", *SPACE["learning_rate"], log=True),
+        "batch_size": trial.suggest_categorical("batch_size", SPACE["batch_size"]),
+    }
+
+
+def candidate_spec(params: dict[str, object], epochs: int, number: int) -> specs.ModelSpec:
+    """The spec of one trial's candidate model."""
+    arch = {k: v for k, v in params.items() if k not in ("learning_rate", "batch_size")}
+    return specs.ModelSpec(
+        key=f"trial_{number:03d}",
+        title=f"Search trial {number}",
+        builder=functools.partial(models.build_tunable_cnn, **arch),
+        epochs=epochs,
+        quality_bar=0.0,
+        batch_size=int(params["batch_size"]),
+        learning_rate=float(params["learning_rate"]),
+    )
+
+
+class ReportAndPrune(keras.callbacks.Callback):
+    """Report validation accuracy to Optuna after each epoch; stop a trial Optuna prunes."""
+
+    def __init__(self, trial: optuna.Trial):
+        super().__init__()
+        self.trial = trial
+        self.pruned = False
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.trial.report(float((logs or {})["val_accuracy"]), step=epoch + 1)
+        if self.trial.should_prune():
+            self.pruned = True
+            self.model.stop_training = True
+
+
+def objective(
+    splits: Splits,
+    epochs: int,
+    data_sha256: str,
+    parent_run_id: str,
+    seed: int,
+    experiment_name: str = config.MLFLOW_EXPERIMENT,
+) -> Callable[[optuna.Trial], float]:
+    """The function Optuna maximises: validation accuracy of a trained candidate."""
+
+    def score(trial: optuna.Trial) -> float:
+        params = suggest(trial)
+        callback = ReportAndPrune(trial)
+        result = experiment.run(
+            candidate_spec(params, epochs, trial.number),
+            splits,
+            data_sha256=data_sha256,
+            seed=seed,
+            experiment=experiment_name,
+            verbose=0,
+            parent_run_id=parent_run_id,
+            kind="search-trial",
+            callbacks=[callback],
+            log_model=False,
+        )
+        trial.set_user_attr("mlflow_run_id", result.run_id)
+        trial.set_user_attr("seconds", result.training.seconds)
+        if callback.pruned:
+            raise optuna.TrialPruned()
+        return result.val["accuracy"]
+
+    return score
+
+
+def storage_url() -> str:
+    """``OPTUNA_STORAGE`` when set (any database URL Optuna accepts), else ``optuna.db`` here."""
+    return os.environ.get("OPTUNA_STORAGE") or f"sqlite:///{config.PROJ_ROOT / 'optuna.db'}"
+
+
+def run_search(
+    splits: Splits,
+    *,
+    n_trials: int,
+    timeout_s: float,
+    epochs: int,
+    data_sha256: str,
+    seed: int = config.SEED,
+    study_name: str = STUDY_NAME,
+    experiment_name: str = config.MLFLOW_EXPERIMENT,
+) -> tuple[optuna.Study, str]:
+    """Run (or join, or reuse) the search until the study holds ``n_trials`` finished trials.
+
+    Args:
+        splits: the data; trials train on ``splits.x_train`` and score on ``splits.x_val``.
+        n_trials: finished trials (complete or pruned) the study stops at, across all workers.
+        timeout_s: this process's wall-time cap; fewer trials than asked if it is reached.
+        epochs: epochs per trial.
+        data_sha256: the dataset fingerprint, logged with every trial.
+        seed: seeds the sampler (TPE) and every trial's training.
+        study_name: the study in the storage.
+        experiment_name: the MLflow experiment of the parent run and its trials.
+
+    Returns:
+        The study and the MLflow parent run's id.
+    """
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    logging.getLogger("optuna").setLevel(logging.WARNING)
+    study = optuna.create_study(
+        study_name=study_name,
+        storage=storage_url(),
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1),
+        load_if_exists=True,
+    )
+    finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    tags = {experiment.KIND_TAG: "search", "optuna_study": study_name}
+    remaining = n_trials - len(study.get_trials(deepcopy=False, states=finished))
+    with tracking.start_run("search", tags, experiment_name) as parent:
+        if remaining > 0:  # a finished study is read back, not extended
+            study.optimize(
+                objective(splits, epochs, data_sha256, parent.info.run_id, seed, experiment_name),
+                n_trials=remaining,
+                timeout=timeout_s,
+                # Other workers on the same storage count too: stop at n_trials in all.
+                callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=finished)],
+                gc_after_trial=True,
+            )
+        log_summary(study)
+    return study, parent.info.run_id
+
+
+def log_summary(study: optuna.Study) -> None:
+    """Log the search's outcome on the active (parent) run: best trial, its value and params."""
+    states = pd.Series([t.state.name for t in study.trials]).value_counts()
+    mlflow.log_params({f"best_{name}": value for name, value in study.best_params.items()})
+    mlflow.log_params({"search_space": repr(SPACE), "best_trial": study.best_trial.number})
+    mlflow.log_metrics(
+        {
+            "best_val_accuracy": study.best_value,
+            **{f"trials_{state.lower()}": int(count) for state, count in states.items()},
+        }
+    )
+
+
+def trials_table(study: optuna.Study) -> pd.DataFrame:
+    """One row per trial: number, state, validation accuracy, seconds and the parameters."""
+    frame = study.trials_dataframe(attrs=("number", "value", "state", "params", "user_attrs"))
+    frame = frame.rename(columns=lambda c: c.removeprefix("params_").removeprefix("user_attrs_"))
+    keep = ["number", "state", "value", "seconds", *SPACE]
+    return frame[[c for c in keep if c in frame]].set_index("number")

@@ -1,0 +1,51 @@
+"""The tracked search: trials are nested MLflow runs, the study stops at its budget, reruns reuse it."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+
+from mnist_pipeline import experiment, prepare, search, tracking
+from tests.conftest import make_tiny_mnist
+
+
+@pytest.fixture
+def storage(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path}/optuna.db"
+    monkeypatch.setenv("OPTUNA_STORAGE", url)
+    return url
+
+
+def test_search_logs_nested_trials_and_stops_at_its_budget(mlflow_store, storage):
+    splits = prepare.make_splits(make_tiny_mnist(n_train=120, n_test=10), n_val=40, seed=0)
+    run = {
+        "n_trials": 3,
+        "timeout_s": 300,
+        "epochs": 1,
+        "data_sha256": "x",
+        "study_name": "t",
+        "experiment_name": mlflow_store,
+    }
+    study, parent = search.run_search(splits, **run)
+    assert len(study.trials) == 3
+    client = tracking.client()
+    children = client.search_runs(
+        [tracking.experiment_id(mlflow_store)],
+        filter_string=f"tags.mlflow.parentRunId = '{parent}'",
+    )
+    assert len(children) == 3
+    assert {c.data.tags["kind"] for c in children} == {"search-trial"}
+    assert all(c.data.params["family"] == "keras" for c in children)
+    assert client.get_run(parent).data.params["best_trial"] == str(study.best_trial.number)
+    table = search.trials_table(study)
+    assert list(table.index) == [0, 1, 2] and {"state", "value", "learning_rate"} <= set(table)
+    again, _ = search.run_search(splits, **run)  # the budget is spent: no new trial
+    assert len(again.trials) == 3
+    assert optuna.load_study(study_name="t", storage=storage).best_value == study.best_value
+    assert experiment.latest_runs(mlflow_store).empty  # trials are not models
+
+
+def test_storage_defaults_to_a_file_at_the_root(monkeypatch):
+    monkeypatch.delenv("OPTUNA_STORAGE", raising=False)
+    assert search.storage_url().endswith("/optuna.db")
+    assert search.storage_url().startswith("sqlite:////")
