@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -89,3 +90,23 @@ def test_evaluation_run_links_training_runs_and_leaves_them_alone(mlflow_store, 
     assert evaluation.data.tags["kind"] == "evaluation"
     assert tracking.client().get_run(trained.run_id).data.metrics == before
     assert list(experiment.latest_runs(mlflow_store)["run_id"]) == [trained.run_id]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_a_scikit_learn_baseline_runs_logs_registers_and_loads_back(mlflow_store, tiny_splits):
+    forest = specs.get("forest").replace(
+        builder=lambda: specs.get("forest").builder().set_params(n_estimators=5)
+    )
+    result = experiment.run(forest, tiny_splits, data_sha256="x", experiment=mlflow_store)
+    params = tracking.client().get_run(result.run_id).data.params
+    assert (
+        params["family"] == "sklearn"
+        and params["epochs"] == "-"
+        and int(params["n_parameters"]) > 0
+    )
+    loaded = tracking.load_model_version(result.model_version)
+    np.testing.assert_allclose(
+        loaded.predict_proba(tiny_splits.x_val.reshape(50, -1)), result.val_proba, rtol=1e-6
+    )
+    runs = experiment.latest_runs(mlflow_store)
+    assert runs.iloc[0]["family"] == "sklearn" and runs.iloc[0]["epochs"] == 0

@@ -38,6 +38,14 @@ from mlflow.tracking import MlflowClient
 
 from mnist_pipeline import config
 
+# scikit-learn types the baselines hold that skops, MLflow's safe serialisation, does not trust
+# by default; all are scikit-learn's own (found with skops.io.get_untrusted_types).
+SKOPS_TRUSTED_TYPES = [
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.tree._tree.Tree",
+    "sklearn.utils._bunch.Bunch",
+]
 # The package's own sources and dependency pins: what decides what a run computes.
 CODE_PATHS = ("src", "pyproject.toml", "requirements.lock")
 
@@ -209,7 +217,9 @@ def log_model(model: object, x_example: np.ndarray, model_key: str) -> str:
     else:
         flat = x_example.reshape(len(x_example), -1)
         signature = infer_signature(flat, model.predict_proba(flat))
-        info = mlflow.sklearn.log_model(model, name="model", signature=signature)
+        info = mlflow.sklearn.log_model(
+            model, name="model", signature=signature, skops_trusted_types=SKOPS_TRUSTED_TYPES
+        )
     return register_model(info.model_uri, mlflow.active_run().info.run_id, model_key)
 
 
