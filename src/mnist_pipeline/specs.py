@@ -169,11 +169,13 @@ def as_table(*chosen: ModelSpec) -> pd.DataFrame:
         {
             "model": s.key,
             "builder": getattr(s.builder, "__name__", "partial"),
-            "epochs": s.epochs,
-            "batch size": s.batch_size,
-            "learning rate": s.learning_rate,
+            "epochs": s.epochs if s.family == "keras" else "-",
+            "batch size": s.batch_size if s.family == "keras" else "-",
+            "learning rate": s.learning_rate if s.family == "keras" else "-",
             "validation bar": s.quality_bar,
-            "study's validation accuracy": s.study_val_accuracy,
+            "study's validation accuracy": "-"
+            if s.study_val_accuracy is None
+            else s.study_val_accuracy,
         }
         for s in chosen
     ]
