@@ -49,3 +49,13 @@ def test_storage_defaults_to_a_file_at_the_root(monkeypatch):
     monkeypatch.delenv("OPTUNA_STORAGE", raising=False)
     assert search.storage_url().endswith("/optuna.db")
     assert search.storage_url().startswith("sqlite:////")
+
+
+def test_importances_sum_to_one_over_the_searched_parameters():
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(
+        lambda t: t.suggest_float("a", 0, 1) + 0.01 * t.suggest_float("b", 0, 1), n_trials=12
+    )
+    found = search.importances(study, seed=0)
+    assert set(found) == {"a", "b"} and sum(found.values()) == pytest.approx(1.0)
+    assert found["a"] > found["b"]
