@@ -64,7 +64,7 @@ def test_logged_model_is_registered_and_the_champion_alias_loads_it(mlflow_store
     model = specs.get("model_1").build()
     x = np.random.default_rng(0).random((3, *config.INPUT_SHAPE), dtype=np.float32)
     with tracking.start_run("m", {"model_key": "model_1"}, experiment=mlflow_store) as run:
-        version = tracking.log_keras_model(model, x[:2], "model_1")
+        version = tracking.log_model(model, x[:2], "model_1")
     assert version == "1"
     assert tracking.version_of_run(run.info.run_id) == "1"
     tracking.set_champion(version)
