@@ -65,3 +65,69 @@ def test_truncated_png_gets_a_clear_error(tmp_path):
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(preprocess.InvalidImageError):
         preprocess.load_digit(path)
+
+
+def huge_png(width: int, height: int) -> bytes:
+    """A PNG whose header declares ``width`` x ``height`` pixels (the pixel data is cut short)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0"))
+
+
+def png_bytes(image: Image.Image, format: str = "PNG") -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format=format)
+    return buffer.getvalue()
+
+
+def test_white_on_black_is_inverted_only_when_needed(tmp_path):
+    dark_on_light = preprocess.load_digit(draw_one(tmp_path / "one.png"))
+    light_on_dark = Image.open(tmp_path / "one.png").convert("L").point(lambda v: 255 - v)
+    inverted = preprocess.digit_from_bytes(png_bytes(light_on_dark))
+    np.testing.assert_allclose(inverted, dark_on_light, atol=1 / 255)
+
+
+def test_grey_paper_is_not_ink():
+    image = Image.new("L", (120, 120), 200)  # grey scanned paper
+    ImageDraw.Draw(image).line([(60, 15), (60, 105)], fill=20, width=10)
+    out = preprocess.digit_from_bytes(png_bytes(image))
+    assert out[0, :, 0].sum() == 0 and out.max() > 0.9
+
+
+@pytest.mark.parametrize(
+    ("image", "error", "message"),
+    [
+        (Image.new("L", (200, 200), 0), preprocess.InvalidImageError, "all ink"),
+        (Image.new("L", (200, 200), 255), preprocess.InvalidImageError, "blank"),
+        (Image.new("L", (1, 1), 0), preprocess.InvalidImageError, "too small"),
+        (Image.new("L", (1, 1), 255), preprocess.InvalidImageError, "too small"),
+        (None, preprocess.ImageTooLargeError, "too large"),
+    ],
+    ids=["all-black", "all-white", "1x1-black", "1x1-white", "20000x20000"],
+)
+def test_uploads_that_hold_no_digit_are_refused(image, error, message):
+    data = huge_png(20_000, 20_000) if image is None else png_bytes(image)
+    with pytest.raises(error, match=message):
+        preprocess.digit_from_bytes(data, name="upload.png")
+
+
+def test_a_page_mostly_ink_is_refused():
+    image = Image.new("L", (100, 100), 255)
+    ImageDraw.Draw(image).rectangle((5, 5, 94, 94), fill=0)
+    with pytest.raises(preprocess.InvalidImageError, match="ink covers 81%"):
+        preprocess.digit_from_bytes(png_bytes(image))
+
+
+def test_image_format_is_sniffed_without_decoding():
+    assert preprocess.image_format(huge_png(20_000, 20_000)) in {"PNG", "too large"}
+    assert preprocess.image_format(png_bytes(Image.new("L", (9, 9)), "JPEG")) == "JPEG"
+    assert preprocess.image_format(b"%PDF-1.7") is None
