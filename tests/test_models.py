@@ -128,3 +128,21 @@ def test_model_4_saves_and_loads_with_its_custom_layers(tmp_path):
     model.save(tmp_path / "m.keras")
     again = keras.saving.load_model(tmp_path / "m.keras")
     np.testing.assert_allclose(again(x, training=False), model(x, training=False), rtol=1e-5)
+
+
+def test_the_inference_model_drops_augmentation_and_loads_without_the_package(tmp_path):
+    import json
+    import zipfile
+
+    model = specs.get("model_4").build(n_train=1000)
+    inference = models.for_inference(model)
+    x = np.random.default_rng(0).random((3, *config.INPUT_SHAPE), dtype=np.float32)
+    np.testing.assert_allclose(inference(x), model(x, training=False), rtol=1e-6)
+    assert inference.count_params() == model.count_params()
+    assert "augmentation" not in [layer.name for layer in inference.layers]
+    inference.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        saved = json.loads(archive.read("config.json"))
+    assert "mnist_pipeline" not in json.dumps(saved)  # only Keras' own layers: loads anywhere
+    plain = specs.get("model_2").build(n_train=1000)
+    assert models.for_inference(plain) is plain

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mnist_pipeline import config, evaluate, narrate, plots, tracking, train
-from mnist_pipeline.models import summary_table
+from mnist_pipeline.models import for_inference, summary_table
 from mnist_pipeline.prepare import Splits
 from mnist_pipeline.seeding import set_seed
 from mnist_pipeline.specs import ModelSpec
@@ -243,7 +243,7 @@ def run(
             tracking.log_figures(_figures(spec, training, splits.y_val, val_proba))
             if spec.family == "keras":
                 mlflow.log_text(summary_table(model).to_markdown(index=False), "model_summary.md")
-            version = tracking.log_model(model, splits.x_val[:5], spec.key)
+            version = tracking.log_model(for_inference(model), splits.x_val[:5], spec.key)
     return RunResult(spec, model, training, val_proba, splits.y_val, active.info.run_id, version)
 
 

@@ -269,6 +269,22 @@ def build_augmented_cnn() -> keras.Model:
     )
 
 
+def for_inference(model: keras.Model) -> keras.Model:
+    """The same model without its training-only augmentation layers, sharing their weights.
+
+    Augmentation is the identity at inference, so the outputs are the same; what is saved
+    then holds only Keras' own layers and loads anywhere (``mlflow models serve``, a
+    Docker image) without importing this package's custom layers.
+    """
+    if not isinstance(model, keras.Sequential) or not any(
+        layer.name == "augmentation" for layer in model.layers
+    ):
+        return model
+    kept = [layer for layer in model.layers if layer.name != "augmentation"]
+    inference = keras.Sequential([keras.Input(shape=model.input_shape[1:]), *kept], name=model.name)
+    return inference
+
+
 def summary_table(model: keras.Model) -> pd.DataFrame:
     """Describe a model layer by layer as a plain table (Keras' summary prints box characters).
 
