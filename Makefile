@@ -14,11 +14,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 KERNEL := mnist-pipeline
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+# The service's port on 127.0.0.1 (make serve; the Docker image listens on $$PORT, also 8000).
+SERVE_PORT ?= 8000
 # Nothing leaves the machine: MLflow's usage telemetry is off for every target.
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := true
 
-.PHONY: help all setup data notebooks report test test-fast lab mlflow-ui lint format lock clean distclean
+.PHONY: help all setup data notebooks report test test-fast lab mlflow-ui serve bench-serve export-model \
+  lint format lock clean distclean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -72,6 +75,15 @@ lab: setup ## start JupyterLab on the notebooks
 mlflow-ui: setup ## browse the runs in ./mlflow.db at http://127.0.0.1:5000
 	$(VENV)/bin/mlflow ui --backend-store-uri "sqlite:///$(CURDIR)/mlflow.db" --host 127.0.0.1 --port 5000
 
+serve: $(STAMP) ## serve the champion: page and API at http://127.0.0.1:8000 (docs at /docs)
+	$(PY) -m mnist_pipeline.serve --host 127.0.0.1 --port $(SERVE_PORT)
+
+bench-serve: data ## time this service against `mlflow models serve` on the champion (loopback, ~2 min)
+	$(PY) -m mnist_pipeline.bench
+
+export-model: $(STAMP) ## save the champion into build/champion/ for the Docker image
+	$(PY) -m mnist_pipeline.serve --export build/champion
+
 lint: $(STAMP) ## check style with ruff (package, tests, notebooks)
 	$(VENV)/bin/ruff check src tests notebooks report
 
@@ -85,7 +97,7 @@ lock: $(STAMP) ## re-pin requirements.lock for Python 3.11 to 3.13 (keeps curren
 	@sed -i '1i # Pinned versions of every package, direct or not, for Python 3.11 to 3.13 on any platform\n# (one universal lock: markers select what differs). Regenerate with '"'"'make lock'"'"'.' requirements.lock
 
 clean: ## remove the rendered book and caches (keeps data, runs and .venv)
-	rm -rf _book .quarto .pytest_cache .ruff_cache
+	rm -rf _book .quarto .pytest_cache .ruff_cache build
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean ## also remove .venv, the data cache and the local MLflow store

@@ -1,0 +1,362 @@
+"""Measure a model server over HTTP on the loopback interface, bounded in count and time.
+
+``python -m mnist_pipeline.bench`` (``make bench-serve``) starts this project's service and
+``mlflow models serve`` on the same champion, each on a free port of 127.0.0.1, and
+measures both the same way: single-image latency (p50, p95) over one kept-alive
+connection, the time to score a batch of 1,000 images, and 8 concurrent clients sending
+500 requests in all. Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+
+from mnist_pipeline import config
+
+REQUEST_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 180.0
+
+
+@dataclass
+class Server:
+    """A server started for the benchmark: its name, base URL and process."""
+
+    name: str
+    url: str
+    process: subprocess.Popen | None = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _connection(url: str) -> http.client.HTTPConnection:
+    parts = urlsplit(url)
+    if parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
+        raise ValueError(f"{url}: the benchmark only talks to the loopback interface")
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=REQUEST_TIMEOUT_S)
+
+
+def request(
+    connection: http.client.HTTPConnection, path: str, body: bytes, content_type: str
+) -> tuple[int, bytes]:
+    """POST ``body`` on an open connection; the status and the body of the answer."""
+    connection.request("POST", path, body=body, headers={"Content-Type": content_type})
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def wait_ready(server: Server, path: str, timeout_s: float = START_TIMEOUT_S) -> None:
+    """Poll ``path`` until it answers 200; raise with the server's output if it never does."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.process is not None and server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited:\n{server.process.communicate()[0]}")
+        try:
+            connection = _connection(server.url)
+            connection.request("GET", path)
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    server.stop()
+    raise RuntimeError(f"{server.name} was not ready after {timeout_s:.0f} s")
+
+
+def start_service(model: str | None = None) -> Server:
+    """``python -m mnist_pipeline.serve`` on a free loopback port, ready."""
+    port = free_port()
+    command = [sys.executable, "-m", "mnist_pipeline.serve", "--port", str(port)]
+    if model:
+        command += ["--model", model]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = Server("this service", f"http://127.0.0.1:{port}", process)
+    wait_ready(server, "/health")
+    return server
+
+
+def start_mlflow_serve(model_uri: str) -> Server:
+    """``mlflow models serve`` (local environment, one worker) on a free loopback port, ready."""
+    port = free_port()
+    mlflow_cli = os.path.join(os.path.dirname(sys.executable), "mlflow")
+    command = [mlflow_cli, "models", "serve", "-m", model_uri, "--env-manager", "local"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    env = {**os.environ, "MLFLOW_TRACKING_URI": config.mlflow_tracking_uri()}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    server = Server("mlflow models serve", f"http://127.0.0.1:{port}", process)
+    wait_ready(server, "/ping")
+    return server
+
+
+def json_body(images: np.ndarray) -> bytes:
+    """MLflow's scoring protocol for tensors: ``{"inputs": [...]}``."""
+    return json.dumps({"inputs": np.round(images, 4).tolist()}).encode()
+
+
+def npy_body(images: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, images.astype(np.float32), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def multipart_body(data: bytes, filename: str, content_type: str) -> tuple[bytes, str]:
+    """A ``multipart/form-data`` body with one file in the field ``file``, and its content type."""
+    boundary = "mnist-pipeline-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n"
+    ).encode()
+    return (
+        head + data + f"\r\n--{boundary}--\r\n".encode(),
+        f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def get_json(url: str, path: str) -> dict:
+    """GET ``path`` and decode the JSON answer."""
+    connection = _connection(url)
+    connection.request("GET", path)
+    answer = json.loads(connection.getresponse().read())
+    connection.close()
+    return answer
+
+
+def upload(
+    url: str, data: bytes, filename: str, content_type: str = "image/png"
+) -> tuple[int, dict]:
+    """POST one file to ``/predict`` as a browser does; the status and the decoded answer."""
+    connection = _connection(url)
+    status, body = request(connection, "/predict", *multipart_body(data, filename, content_type))
+    connection.close()
+    return status, json.loads(body)
+
+
+def invoke(url: str, images: np.ndarray) -> np.ndarray:
+    """Class probabilities for prepared images from ``/invocations`` (``.npy`` both ways)."""
+    connection = _connection(url)
+    status, body = request(connection, "/invocations", npy_body(images), "application/x-npy")
+    connection.close()
+    if status != 200:
+        raise RuntimeError(f"/invocations answered {status}: {body[:200]!r}")
+    return np.load(io.BytesIO(body), allow_pickle=False)
+
+
+def image_from_data_url(data_url: str) -> np.ndarray:
+    """The 28x28 input a ``/predict`` answer carries, as floats in [0, 1]."""
+    import base64
+
+    from PIL import Image
+
+    png = base64.b64decode(data_url.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(png)), dtype=np.float32) / 255.0
+
+
+def canvas_drawing(
+    strokes: list[list[tuple[float, float]]], size: int = 280, pen: int = 18
+) -> bytes:
+    """A PNG like the page's canvas sends: black round-pen strokes on a white square.
+
+    Args:
+        strokes: polylines in coordinates from 0 to 1 across the canvas.
+        size: the canvas's side in pixels (the page's is 280).
+        pen: the pen's width in pixels (the page's is 18).
+    """
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    for stroke in strokes:
+        points = [(x * size, y * size) for x, y in stroke]
+        draw.line(points, fill="black", width=pen, joint="curve")
+        for x, y in (points[0], points[-1]):
+            draw.ellipse((x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2), fill="black")
+    return png_bytes(image)
+
+
+def png_bytes(image: object) -> bytes:
+    """A Pillow image encoded as PNG."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def single_latency(
+    url: str, body: bytes, content_type: str, n: int, path: str = "/invocations"
+) -> dict:
+    """Send ``n`` one-image requests one after the other on a kept-alive connection.
+
+    Returns:
+        p50 and p95 in milliseconds, and the count of answers that were not 200.
+    """
+    connection = _connection(url)
+    for _ in range(min(10, n)):  # warm-up: connection, first calls
+        request(connection, path, body, content_type)
+    times, failed = [], 0
+    for _ in range(n):
+        start = time.perf_counter()
+        status, _ = request(connection, path, body, content_type)
+        times.append(time.perf_counter() - start)
+        failed += status != 200
+    connection.close()
+    return {
+        "p50_ms": float(np.percentile(times, 50) * 1000),
+        "p95_ms": float(np.percentile(times, 95) * 1000),
+        "failed": failed,
+    }
+
+
+def batch_time(url: str, body: bytes, content_type: str, repeats: int = 3) -> float:
+    """Best wall time in seconds of ``repeats`` requests scoring one batch (after a warm-up)."""
+    connection = _connection(url)
+    request(connection, "/invocations", body, content_type)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        status, _ = request(connection, "/invocations", body, content_type)
+        if status != 200:
+            raise RuntimeError(f"{url}: a batch was answered {status}")
+        best = min(best, time.perf_counter() - start)
+    connection.close()
+    return best
+
+
+def concurrent(
+    url: str, body: bytes, content_type: str, clients: int = 8, total: int = 500
+) -> dict:
+    """``clients`` threads with a connection each send ``total`` requests in all.
+
+    Returns:
+        Counts of requests sent, answered 200, answered otherwise and lost (no answer),
+        and the wall time in seconds.
+    """
+    shares = [total // clients + (i < total % clients) for i in range(clients)]
+
+    def client(count: int) -> tuple[int, int, int]:
+        ok = other = lost = 0
+        connection = _connection(url)
+        for _ in range(count):
+            try:
+                status, _ = request(connection, "/invocations", body, content_type)
+                ok += status == 200
+                other += status != 200
+            except (OSError, http.client.HTTPException):
+                lost += 1
+                connection.close()
+                connection = _connection(url)
+        connection.close()
+        return ok, other, lost
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        counts = list(pool.map(client, shares))
+    ok, other, lost = (sum(c[i] for c in counts) for i in range(3))
+    return {
+        "sent": total,
+        "ok": ok,
+        "errors": other,
+        "lost": lost,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def measure(
+    url: str, images: np.ndarray, n_single: int = 200, upload: bytes | None = None
+) -> dict[str, float]:
+    """Every figure of the benchmark for the server at ``url``.
+
+    Args:
+        url: the server's base URL (loopback only).
+        images: prepared test images, ``(n, 28, 28, 1)`` in [0, 1]; the first 1,000 form the batch.
+        n_single: how many single-image requests to time.
+        upload: a PNG to time ``/predict`` with (this service only).
+    """
+    one = images[:1]
+    batch = images[:1000]
+    figures = {}
+    single = single_latency(url, json_body(one), "application/json", n_single)
+    figures |= {"single p50 (ms)": single["p50_ms"], "single p95 (ms)": single["p95_ms"]}
+    if upload is not None:
+        png = single_latency(
+            url, *multipart_body(upload, "d.png", "image/png"), n_single, "/predict"
+        )
+        figures |= {"upload p50 (ms)": png["p50_ms"], "upload p95 (ms)": png["p95_ms"]}
+    figures["batch of 1,000, JSON (s)"] = batch_time(url, json_body(batch), "application/json")
+    if upload is not None:
+        figures["batch of 1,000, .npy (s)"] = batch_time(url, npy_body(batch), "application/x-npy")
+    load = concurrent(url, json_body(one), "application/json")
+    figures |= {
+        "8 clients: answered 200": load["ok"],
+        "8 clients: errors": load["errors"],
+        "8 clients: lost": load["lost"],
+        "8 clients: seconds": load["seconds"],
+    }
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m mnist_pipeline.bench", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--single", type=int, default=200, help="single-image requests to time")
+    parser.add_argument("--no-mlflow", action="store_true", help="skip mlflow models serve")
+    args = parser.parse_args(argv)
+
+    from mnist_pipeline import data, prepare, serve
+
+    try:
+        champion = serve.champion_info()
+    except serve.NoModelError as exc:
+        print(f"mnist_pipeline.bench: {exc}", file=sys.stderr)
+        return 2
+    images = prepare.normalize(data.load_mnist().x_test[:1000])
+    upload = (config.EXTERNAL_DATA_DIR / "digit-3-a.png").read_bytes()
+    print(f"champion: {champion.name} version {champion.version}; {os.cpu_count()} CPU cores")
+    results = {}
+    servers = [("this service", lambda: start_service())]
+    if not args.no_mlflow:
+        servers.append(("mlflow models serve", lambda: start_mlflow_serve(champion.source)))
+    for name, start in servers:
+        began = time.perf_counter()
+        server = start()
+        print(f"{name}: ready in {time.perf_counter() - began:.1f} s at {server.url}")
+        try:
+            results[name] = measure(
+                server.url, images, args.single, upload if name == "this service" else None
+            )
+        finally:
+            server.stop()
+    table = pd.DataFrame(results)
+    print(table.to_markdown(floatfmt=".3g"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""The service answers digits, refuses bad input with a clear status and message, and stays up."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image, ImageDraw
+
+from mnist_pipeline import serve
+from tests.test_preprocess import huge_png, png_bytes
+
+
+def draw_digit(format: str = "PNG", inverted: bool = False) -> bytes:
+    """A '7' drawn with a thick pen on white paper (or white on black)."""
+    image = Image.new("L", (200, 200), 255)
+    ImageDraw.Draw(image).line([(40, 40), (160, 40), (90, 170)], fill=0, width=16)
+    if inverted:
+        image = image.point(lambda v: 255 - v)
+    return png_bytes(image.convert("RGB"), format)
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """A tiny untrained Keras model saved and loaded the way the service loads a file."""
+    import keras
+
+    from mnist_pipeline import config
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input(config.INPUT_SHAPE),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    directory = tmp_path_factory.mktemp("model")
+    model.save(directory / "model.keras")
+    (directory / serve.METADATA_FILE).write_text(
+        json.dumps({"name": "tiny", "version": "7", "alias": "champion", "run_id": "abc"})
+    )
+    return serve.load(str(directory / "model.keras"))
+
+
+@pytest.fixture(scope="module")
+def client(loaded):
+    with TestClient(serve.create_app(loaded)) as test_client:
+        yield test_client
+
+
+def upload(client, data: bytes, name="digit.png", content_type="image/png"):
+    return client.post("/predict", files={"file": (name, data, content_type)})
+
+
+def test_page_has_a_canvas_a_file_picker_and_fetches_nothing(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert (
+        '<canvas id="pad"' in html
+        and 'type="file"' in html
+        and 'accept="image/png,image/jpeg"' in html
+    )
+    assert "http://" not in html and "https://" not in html and "<link" not in html
+
+
+def test_predict_answers_a_digit_with_probabilities_and_the_model(client, loaded):
+    answer = upload(client, draw_digit())
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert len(body["probabilities"]) == 10 and abs(sum(body["probabilities"]) - 1) < 1e-4
+    assert body["digit"] == int(np.argmax(body["probabilities"]))
+    assert body["model"] == {
+        "name": "tiny",
+        "version": "7",
+        "alias": "champion",
+        "source": "model.keras",
+        "run_id": "abc",
+    }
+    seen = Image.open(io.BytesIO(__import__("base64").b64decode(body["input_image"].split(",")[1])))
+    assert seen.size == (28, 28)
+
+
+def test_jpeg_and_white_on_black_give_the_same_input_as_black_on_white(client):
+    plain = upload(client, draw_digit()).json()
+    inverted = upload(client, draw_digit(inverted=True)).json()
+    jpeg = upload(client, draw_digit("JPEG"), "digit.jpg", "image/jpeg").json()
+    assert inverted["input_image"] == plain["input_image"]
+    assert np.allclose(jpeg["probabilities"], plain["probabilities"], atol=0.05)
+
+
+def test_predict_matches_invocations_on_the_same_input(client, loaded):
+    from mnist_pipeline import preprocess
+
+    image = preprocess.digit_from_bytes(draw_digit())
+    by_upload = upload(client, draw_digit()).json()["probabilities"]
+    by_batch = client.post("/invocations", json={"inputs": image[np.newaxis].tolist()}).json()
+    np.testing.assert_allclose(by_batch["predictions"][0], by_upload, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("send", "status", "message"),
+    [
+        (lambda c: c.post("/predict", files={}), 415, "multipart/form-data"),
+        (lambda c: c.post("/predict", data={"other": "x"}, files={"x": ("a", b"1")}), 400, "no file"),
+        (lambda c: upload(c, b""), 422, "empty"),
+        (lambda c: upload(c, b"this is not an image"), 422, "not an image"),
+        (lambda c: upload(c, draw_digit()[:300]), 422, "unreadable image"),
+        (lambda c: upload(c, b"%PDF-1.4", "a.pdf", "application/pdf"), 415, "application/pdf"),
+        (lambda c: upload(c, png_bytes(Image.new("L", (20, 20)), "GIF"), "a.png"), 415, "GIF"),
+        (lambda c: c.post("/predict", json={"file": "x"}), 415, "multipart/form-data"),
+        (lambda c: upload(c, b"\0" * (serve.MAX_UPLOAD_BYTES + 1)), 413, "larger than"),
+        (lambda c: upload(c, huge_png(20_000, 20_000)), 413, "too large"),
+        (lambda c: upload(c, png_bytes(Image.new("L", (300, 300), 255))), 422, "blank"),
+        (lambda c: upload(c, png_bytes(Image.new("L", (300, 300), 0))), 422, "all ink"),
+        (lambda c: upload(c, png_bytes(Image.new("L", (1, 1), 0))), 422, "too small"),
+    ],
+    ids=[
+        "no-body", "no-file-field", "empty-file", "not-an-image", "truncated", "pdf-type",
+        "gif-content", "json-to-predict", "over-size-limit", "over-pixel-limit", "blank-page",
+        "all-ink", "1x1",
+    ],
+)  # fmt: skip
+def test_bad_uploads_get_a_clear_answer_and_the_service_stays_up(client, send, status, message):
+    answer = send(client)
+    assert answer.status_code == status, answer.text
+    assert message in answer.json()["detail"]
+    assert client.get("/health").json()["status"] == "ready"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "message"),
+    [
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "malformed JSON"),
+        ({"json": {"data": [1, 2]}}, 400, '"inputs"'),
+        ({"json": [[0.0] * 784]}, 400, '"inputs"'),
+        ({"json": {"inputs": [[0.0] * 27] * 28}}, 422, "shape"),
+        ({"json": {"inputs": [[[0.0] * 28] * 27]}}, 422, "shape"),
+        ({"json": {"inputs": [["a"] * 784]}}, 422, "must be numbers"),
+        ({"json": {"inputs": [[[0.0] * 28] * 28, [[0.0] * 28] * 27]}}, 422, "must be numbers"),
+        ({"json": {"inputs": []}}, 422, "shape"),
+        ({"json": {"inputs": [[255.0] * 784]}}, 422, "divide 0-255 pixels by 255"),
+        ({"content": b"x", "headers": {"content-type": "text/plain"}}, 415, "text/plain"),
+        ({"content": b"not npy", "headers": {"content-type": "application/x-npy"}}, 400, "malformed .npy"),
+        ({"content": b"x", "headers": {"content-type": "application/json", "content-length": str(10**9)}}, 413, "limit"),
+    ],
+    ids=[
+        "malformed-json", "no-inputs-key", "bare-list", "wrong-shape-2d", "wrong-shape-3d",
+        "strings", "ragged", "empty-batch", "0-255-pixels", "text-plain", "bad-npy", "too-long",
+    ],
+)  # fmt: skip
+def test_bad_batches_get_a_clear_answer_and_the_service_stays_up(client, kwargs, status, message):
+    answer = client.post("/invocations", **kwargs)
+    assert answer.status_code == status, answer.text
+    assert message in answer.json()["detail"]
+    assert client.get("/health").json()["status"] == "ready"
+
+
+def test_too_many_images_in_one_batch_is_413(client, monkeypatch):
+    monkeypatch.setattr(serve, "MAX_BATCH", 3)
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros((4, 28, 28), np.float32))
+    answer = client.post(
+        "/invocations", content=buffer.getvalue(), headers={"content-type": "application/x-npy"}
+    )
+    assert answer.status_code == 413 and "limit is 3" in answer.json()["detail"]
+
+
+def test_invocations_accepts_every_documented_shape_and_npy(client, loaded):
+    rng = np.random.default_rng(0)
+    batch = rng.random((5, 28, 28, 1), dtype=np.float32)
+    expected = loaded.predict(batch)
+    for inputs in (batch, batch[..., 0], batch.reshape(5, 784)):
+        for key in ("inputs", "instances"):
+            answer = client.post("/invocations", json={key: inputs.tolist()})
+            assert answer.status_code == 200, answer.text
+            np.testing.assert_allclose(answer.json()["predictions"], expected, atol=1e-5)
+    buffer = io.BytesIO()
+    np.save(buffer, batch)
+    npy = client.post(
+        "/invocations", content=buffer.getvalue(), headers={"content-type": "application/x-npy"}
+    )
+    assert npy.headers["content-type"] == serve.NPY_TYPE
+    np.testing.assert_allclose(np.load(io.BytesIO(npy.content)), expected, atol=1e-6)
+    as_json = client.post(
+        "/invocations",
+        content=buffer.getvalue(),
+        headers={"content-type": "application/x-npy", "accept": "application/json"},
+    )
+    np.testing.assert_allclose(as_json.json()["predictions"], expected, atol=1e-5)
+
+
+def test_health_and_docs(client):
+    health = client.get("/health").json()
+    assert health["status"] == "ready" and health["model"]["version"] == "7"
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/predict", "/invocations", "/health"} <= paths.keys()
+
+
+def test_no_champion_refuses_to_start_and_says_what_to_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.delenv(serve.MODEL_PATH_ENV, raising=False)
+    with pytest.raises(serve.NoModelError, match="make notebooks"):
+        serve.load()
+    assert serve.main(["--port", "0"]) == 2
+    assert "make notebooks" in capsys.readouterr().err
+    with pytest.raises(serve.NoModelError), TestClient(serve.create_app()):
+        pass
+
+
+def test_a_missing_model_path_is_a_clear_error(tmp_path):
+    with pytest.raises(serve.NoModelError, match="no such file"):
+        serve.load(str(tmp_path / "nothing.keras"))
+    with pytest.raises(serve.NoModelError, match="no such file"):
+        serve.load(str(tmp_path / "nothing"))
+
+
+@pytest.mark.parametrize("shape", [(3, 28, 28, 1), (2, 28, 28), (4, 784), (1, 784)])
+def test_the_fast_json_path_reads_what_json_reads(shape):
+    batch = np.random.default_rng(1).random(shape).round(5)
+    for body in (
+        json.dumps({"inputs": batch.tolist()}),
+        json.dumps({"instances": batch.tolist()}, indent=1),
+        json.dumps({"inputs": (batch * 0).astype(int).tolist()}),
+    ):
+        fast = serve.fast_json_batch(body.encode())
+        assert fast is not None and fast.dtype == np.float32
+        expected = next(iter(json.loads(body).values()))
+        np.testing.assert_array_equal(fast, np.asarray(expected, np.float32))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"inputs": [[0.5, 0.5]]}',  # another shape
+        '{"inputs": [' + ",".join(["[" + ",".join(["0.1"] * 783) + "]"]) + "]}",  # 783 numbers
+        '{"inputs": [[' + ",".join(["0.1"] * 783) + ",1.2.3]]}",  # not a number
+        '{"inputs": [[' + ",".join(["0.1"] * 783) + ",NaN]]}",
+        '{"inputs": [], "params": {}}',
+        '{"inputs": []}',
+        '{"data": [[' + ",".join(["0.1"] * 784) + "]]}",
+        "[[" + ",".join(["0.1"] * 784) + "]]",
+        '{"inputs": [[' + ",".join(["0.1"] * 392) + "],[" + ",".join(["0.1"] * 392) + "]]}",
+    ],
+    ids=["2-numbers", "783-numbers", "bad-number", "nan", "extra-key", "empty", "other-key",
+         "bare-list", "ragged-2x392"],
+)  # fmt: skip
+def test_the_fast_json_path_leaves_everything_else_to_the_general_one(body):
+    assert serve.fast_json_batch(body.encode()) is None
+
+
+def test_the_benchmark_talks_to_loopback_only():
+    from mnist_pipeline import bench
+
+    with pytest.raises(ValueError, match="loopback"):
+        bench.get_json("http://example.org:80", "/health")
+
+
+def test_a_canvas_drawing_reads_like_the_page_sends_it():
+    from mnist_pipeline import bench, preprocess
+
+    png = bench.canvas_drawing([[(0.5, 0.15), (0.5, 0.85)]])
+    assert Image.open(io.BytesIO(png)).size == (280, 280)
+    image = preprocess.digit_from_bytes(png)[..., 0]
+    rows, cols = np.nonzero(image > 0.5)
+    assert rows.max() - rows.min() >= 18 and cols.max() - cols.min() <= 6  # a tall thin stroke

@@ -1,0 +1,245 @@
+"""The service for real: uvicorn on a free loopback port, real HTTP, a real browser.
+
+A small CNN is trained inside the test on real MNIST (a few seconds), saved, and served by
+``python -m mnist_pipeline.serve`` in a subprocess, exactly as ``make serve`` starts it.
+The browser test drives Debian's Chromium with Playwright: it skips where Chromium is
+missing, except under CI (``CI`` set), where ``.ci/run`` installs it and a skip would hide
+a broken page.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mnist_pipeline import bench, config
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = (
+    os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+)
+# Every host name but the loopback address resolves to nothing: the page may fetch nothing.
+OFFLINE_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
+
+
+def post(url: str, body: bytes, content_type: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def multipart(name: str, data: bytes, content_type: str) -> tuple[bytes, str]:
+    return bench.multipart_body(data, name, content_type)
+
+
+def health(url: str) -> dict:
+    return bench.get_json(url, "/health")
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    from mnist_pipeline import data
+
+    return data.load_mnist()
+
+
+@pytest.fixture(scope="module")
+def model_file(mnist, tmp_path_factory) -> Path:
+    """A small CNN trained for one epoch on 20,000 MNIST digits (about 97 % accurate)."""
+    import keras
+
+    from mnist_pipeline import prepare
+
+    keras.utils.set_random_seed(config.SEED)
+    model = keras.Sequential(
+        [
+            keras.Input(config.INPUT_SHAPE),
+            keras.layers.Conv2D(16, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    x = prepare.normalize(mnist.x_train[:20_000])
+    model.fit(x, prepare.one_hot(mnist.y_train[:20_000]), epochs=1, batch_size=64, verbose=0)
+    path = tmp_path_factory.mktemp("served") / "model.keras"
+    model.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(model_file):
+    """``python -m mnist_pipeline.serve`` on a free loopback port; its base URL."""
+    port = bench.free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mnist_pipeline.serve",
+            "--port",
+            str(port),
+            "--model",
+            str(model_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if health(url)["status"] == "ready":
+                break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the service did not start:\n{process.communicate()[0]}")
+        time.sleep(0.25)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_the_service_reads_test_digits_and_our_own_files(server, mnist):
+    from mnist_pipeline import prepare
+
+    x = prepare.normalize(mnist.x_test[:500])
+    status, body = post(
+        f"{server}/invocations", json.dumps({"inputs": x.tolist()}).encode(), "application/json"
+    )
+    assert status == 200
+    predicted = np.argmax(json.loads(body)["predictions"], axis=1)
+    assert np.mean(predicted == mnist.y_test[:500]) > 0.9
+
+    buffer = io.BytesIO()
+    np.save(buffer, x)
+    status, body = post(f"{server}/invocations", buffer.getvalue(), "application/x-npy")
+    assert status == 200 and np.array_equal(np.argmax(np.load(io.BytesIO(body)), axis=1), predicted)
+
+    labels = pd.read_csv(config.EXTERNAL_DATA_DIR / "labels.csv")
+    right = 0
+    for name, label in zip(labels["file"], labels["label"], strict=True):
+        kind = "image/png" if name.endswith(".png") else "image/jpeg"
+        status, answer = post(
+            f"{server}/predict",
+            *multipart(name, (config.EXTERNAL_DATA_DIR / name).read_bytes(), kind),
+        )
+        assert status == 200, answer
+        right += json.loads(answer)["digit"] == label
+    assert right >= 15  # a one-epoch model; the champion reads all 20 (chapter 10)
+
+
+def test_concurrent_clients_all_get_answers(server, mnist):
+    """8 clients, 200 requests in all, mixing uploads, batches and bad input: none lost."""
+    from mnist_pipeline import prepare
+
+    drawing = (config.EXTERNAL_DATA_DIR / "digit-3-a.png").read_bytes()
+    batch = json.dumps({"inputs": prepare.normalize(mnist.x_test[:16]).tolist()}).encode()
+    requests = [
+        (multipart("digit-3-a.png", drawing, "image/png"), 200),
+        ((batch, "application/json"), 200),
+        (multipart("notes.txt", b"not an image", "image/png"), 422),
+        ((b"{", "application/json"), 400),
+    ]
+
+    def one(i: int) -> int:
+        (body, content_type), _ = requests[i % len(requests)]
+        path = "predict" if content_type.startswith("multipart") else "invocations"
+        return post(f"{server}/{path}", body, content_type)[0]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(one, range(200)))
+    assert len(statuses) == 200
+    assert statuses == [requests[i % len(requests)][1] for i in range(200)]
+    assert health(server)["status"] == "ready"
+
+
+def test_the_page_works_in_a_real_browser(server):
+    """Draw a '1' on the canvas, read the answer; upload a file; upload a bad one."""
+    if CHROMIUM is None:
+        message = "Chromium is not installed (Debian: apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; .ci/run installs it, so under CI this is a failure")
+        pytest.skip(message)
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=OFFLINE_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{server}/")
+            box = page.locator("#pad").bounding_box()
+            x, top = box["x"] + box["width"] / 2, box["y"]
+            page.mouse.move(x, top + 40)
+            page.mouse.down()
+            for step in range(1, 21):
+                page.mouse.move(x, top + 40 + step * 10)
+            page.mouse.up()
+            page.click("#submit")
+            page.wait_for_function(
+                "document.querySelector('#digit').textContent !== '?'", timeout=20_000
+            )
+            assert page.text_content("#digit") == "1"
+            assert page.locator("#bars .bar").count() == 10
+            assert page.get_attribute("#seen", "src").startswith("data:image/png;base64,")
+
+            page.set_input_files("#file", str(config.EXTERNAL_DATA_DIR / "digit-7-a.png"))
+            page.wait_for_function(
+                "document.querySelector('#message').textContent.includes('digit-7-a.png')",
+                timeout=20_000,
+            )
+            assert page.text_content("#digit") == "7"
+
+            page.set_input_files(
+                "#file", {"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image"}
+            )
+            page.wait_for_selector("#message.error", timeout=20_000)
+            assert "not an image" in page.text_content("#message")
+            assert page.text_content("#digit") == "?"
+        finally:
+            browser.close()
+    assert health(server)["status"] == "ready"
+
+
+def test_the_benchmark_measures_a_live_service(server, mnist):
+    """``make bench-serve``'s measurements, small: every one of 500 concurrent requests answered."""
+    from mnist_pipeline import prepare
+
+    images = prepare.normalize(mnist.x_test[:50])
+    drawing = bench.canvas_drawing([[(0.5, 0.15), (0.5, 0.85)]])
+    figures = bench.measure(server, images, n_single=20, upload=drawing)
+    assert figures["8 clients: answered 200"] == 500
+    assert figures["8 clients: errors"] == 0 and figures["8 clients: lost"] == 0
+    assert 0 < figures["single p50 (ms)"] <= figures["single p95 (ms)"]
+    status, answer = bench.upload(server, drawing, "drawing.png")
+    assert status == 200 and answer["digit"] == 1
+    assert bench.image_from_data_url(answer["input_image"]).shape == (28, 28)
+    probabilities = bench.invoke(server, images)
+    assert probabilities.shape == (50, 10)
+    assert np.mean(probabilities.argmax(axis=1) == mnist.y_test[:50]) > 0.9
