@@ -1,0 +1,36 @@
+# The digit-reading service (mnist_pipeline.serve) with the exported champion inside.
+#   make export-model          # writes build/champion/ from the local registry
+#   docker build -t mnist-pipeline .
+#   docker run --rm -p 127.0.0.1:8000:8000 mnist-pipeline
+# or `docker compose up` to run it beside an MLflow tracking server (compose.yaml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    MLFLOW_DISABLE_TELEMETRY=true \
+    DO_NOT_TRACK=true \
+    TF_CPP_MIN_LOG_LEVEL=3 \
+    HOST=0.0.0.0 \
+    PORT=8000 \
+    MNIST_MODEL_PATH=/app/model/model.keras
+
+WORKDIR /app
+
+# The locked versions (requirements.lock, the same pins as `make setup`), then the package.
+COPY requirements.lock pyproject.toml README.md ./
+COPY src ./src
+RUN pip install --constraint requirements.lock . \
+ && useradd --create-home --uid 10001 app \
+ && mkdir -p /data && chown app /data
+
+# The champion exported by `make export-model`: model.keras and model.json (name, version, run).
+COPY build/champion /app/model
+
+USER app
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8000'), timeout=4)"]
+# HOST and PORT come from the environment: container platforms set PORT.
+CMD ["python", "-m", "mnist_pipeline.serve"]

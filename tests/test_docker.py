@@ -1,0 +1,137 @@
+"""The Docker files, checked without a container engine (none can pull a base image here).
+
+What can be known statically: the files parse, every path they copy exists or is made by
+a make target, the ports agree, the service runs as a non-root user with a health check,
+and the host only publishes on its loopback interface.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import yaml
+
+from mnist_pipeline import config, serve
+
+ROOT = config.PROJ_ROOT
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    """The Dockerfile as (INSTRUCTION, arguments), continuation lines joined."""
+    text = (ROOT / "Dockerfile").read_text()
+    text = re.sub(r"\\\n", " ", text)
+    instructions = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            instructions.append((keyword.upper(), rest.strip()))
+    return instructions
+
+
+def env_of(instructions) -> dict[str, str]:
+    env = {}
+    for keyword, rest in instructions:
+        if keyword == "ENV":
+            env |= dict(item.split("=", 1) for item in shlex.split(rest))
+    return env
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+
+def test_dockerfile_uses_slim_python_311_and_the_lock():
+    instructions = dockerfile()
+    assert instructions[0] == ("FROM", "python:3.11-slim")
+    runs = " ".join(rest for keyword, rest in instructions if keyword == "RUN")
+    assert "--constraint requirements.lock ." in runs
+
+
+def test_every_copied_path_exists_or_is_made_by_make_export_model():
+    makefile = (ROOT / "Makefile").read_text()
+    ignored = (ROOT / ".dockerignore").read_text().splitlines()
+    for keyword, rest in dockerfile():
+        if keyword != "COPY":
+            continue
+        *sources, _ = rest.split()
+        for source in sources:
+            if source == "build/champion":
+                assert "--export build/champion" in makefile
+            else:
+                assert (ROOT / source).exists(), source
+            assert f"!{source.rstrip('/')}" in [line.rstrip("/") for line in ignored], source
+
+
+def test_service_runs_as_non_root_with_a_health_check_on_port():
+    instructions = dockerfile()
+    keywords = [keyword for keyword, _ in instructions]
+    user = [rest for keyword, rest in instructions if keyword == "USER"]
+    assert user and user[-1] not in {"root", "0"}
+    assert keywords.index("USER") > max(i for i, k in enumerate(keywords) if k == "RUN")
+    healthcheck = " ".join(rest for keyword, rest in instructions if keyword == "HEALTHCHECK")
+    assert "/health" in healthcheck and "PORT" in healthcheck
+    env = env_of(instructions)
+    assert env["HOST"] == "0.0.0.0" and env["PORT"] == str(serve.DEFAULT_PORT)
+    assert env[serve.MODEL_PATH_ENV].startswith("/app/model/")
+    exposed = [rest for keyword, rest in instructions if keyword == "EXPOSE"]
+    assert exposed == [env["PORT"]]
+    cmd = [rest for keyword, rest in instructions if keyword == "CMD"][-1]
+    assert "mnist_pipeline.serve" in cmd
+
+
+def test_the_service_reads_host_and_port_from_the_environment(monkeypatch):
+    seen = {}
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    monkeypatch.setenv("PORT", "9123")
+
+    class Stop(Exception):
+        pass
+
+    def fake_run(app, host, port, **kwargs):
+        seen.update(host=host, port=port)
+        raise Stop
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setattr(serve, "create_app", lambda model: None)
+
+    class Info:
+        name, version, source = "m", "1", "x"
+
+    monkeypatch.setattr(serve, "load", lambda source=None: type("L", (), {"info": Info})())
+    try:
+        serve.main([])
+    except Stop:
+        pass
+    assert seen == {"host": "0.0.0.0", "port": 9123}
+
+
+def test_compose_runs_mlflow_and_the_service_on_agreeing_ports():
+    services = compose()["services"]
+    assert set(services) == {"mlflow", "api"}
+    env = env_of(dockerfile())
+    api, mlflow = services["api"], services["mlflow"]
+    assert api["build"] == "." and api["environment"]["PORT"] == env["PORT"]
+    assert api["ports"] == [f"127.0.0.1:{env['PORT']}:{env['PORT']}"]
+    command = " ".join(mlflow["command"])
+    port = re.search(r"--port=(\d+)", command).group(1)
+    assert mlflow["ports"] == [f"127.0.0.1:{port}:{port}"]
+    assert api["environment"]["MLFLOW_TRACKING_URI"] == f"http://mlflow:{port}"
+    assert f"mlflow:{port}" in command  # MLflow accepts the Host header the service sends
+    assert api["depends_on"]["mlflow"]["condition"] == "service_healthy"
+    assert "/data" in command and mlflow["volumes"] == ["mlflow-data:/data"]
+    assert "mlflow-data" in compose()["volumes"]
+
+
+def test_dockerignore_keeps_data_runs_and_environments_out():
+    ignored = (ROOT / ".dockerignore").read_text().splitlines()
+    assert "*" in ignored  # everything out, then only what the image copies back in
+    for private in (".venv", "data", "mlflow.db", "mlartifacts", "optuna.db", "notebooks"):
+        assert f"!{private}" not in ignored and f"!{private}/" not in ignored
+
+
+def test_build_output_is_ignored_by_git():
+    assert "build/" in (ROOT / ".gitignore").read_text().splitlines()
