@@ -22,7 +22,7 @@ def quick(key: str, epochs: int = 1) -> specs.ModelSpec:
 
 def test_run_logs_the_schema_metrics_artifacts_and_model(mlflow_store, tiny_splits):
     result = experiment.run(
-        quick("model_1", epochs=2), tiny_splits, data_sha256="abc", experiment=mlflow_store
+        quick("model_1", epochs=2), tiny_splits._replace(data_sha256="abc"), experiment=mlflow_store
     )
     run = tracking.client().get_run(result.run_id)
     params = run.data.params
@@ -42,17 +42,15 @@ def test_run_logs_the_schema_metrics_artifacts_and_model(mlflow_store, tiny_spli
 
 
 def test_same_seed_same_run(mlflow_store, tiny_splits):
-    first = experiment.run(quick("model_2"), tiny_splits, data_sha256="x", experiment=mlflow_store)
-    again = experiment.run(quick("model_2"), tiny_splits, data_sha256="x", experiment=mlflow_store)
+    first = experiment.run(quick("model_2"), tiny_splits, experiment=mlflow_store)
+    again = experiment.run(quick("model_2"), tiny_splits, experiment=mlflow_store)
     assert first.history == again.history
 
 
 def test_latest_runs_keeps_newest_per_model(mlflow_store, tiny_splits):
-    experiment.run(quick("model_1"), tiny_splits, data_sha256="x", experiment=mlflow_store)
-    newest = experiment.run(
-        quick("model_1", 2), tiny_splits, data_sha256="x", experiment=mlflow_store
-    )
-    experiment.run(quick("model_2"), tiny_splits, data_sha256="x", experiment=mlflow_store)
+    experiment.run(quick("model_1"), tiny_splits, experiment=mlflow_store)
+    newest = experiment.run(quick("model_1", 2), tiny_splits, experiment=mlflow_store)
+    experiment.run(quick("model_2"), tiny_splits, experiment=mlflow_store)
     runs = experiment.latest_runs(mlflow_store)
     assert list(runs.columns) == experiment.RUN_COLUMNS
     assert list(runs["model_key"]) == ["model_1", "model_2"]
@@ -70,9 +68,7 @@ def test_latest_runs_ignores_runs_that_are_not_training_runs(mlflow_store):
 
 
 def test_evaluation_run_links_training_runs_and_leaves_them_alone(mlflow_store, tiny_splits):
-    trained = experiment.run(
-        quick("model_1"), tiny_splits, data_sha256="x", experiment=mlflow_store
-    )
+    trained = experiment.run(quick("model_1"), tiny_splits, experiment=mlflow_store)
     runs = experiment.latest_runs(mlflow_store)
     before = tracking.client().get_run(trained.run_id).data.metrics
     eval_id = experiment.log_evaluation(
@@ -97,7 +93,7 @@ def test_a_scikit_learn_baseline_runs_logs_registers_and_loads_back(mlflow_store
     forest = specs.get("forest").replace(
         builder=lambda: specs.get("forest").builder().set_params(n_estimators=5)
     )
-    result = experiment.run(forest, tiny_splits, data_sha256="x", experiment=mlflow_store)
+    result = experiment.run(forest, tiny_splits, experiment=mlflow_store)
     params = tracking.client().get_run(result.run_id).data.params
     assert (
         params["family"] == "sklearn"

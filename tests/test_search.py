@@ -22,7 +22,6 @@ def test_search_logs_nested_trials_and_stops_at_its_budget(mlflow_store, storage
         "n_trials": 3,
         "timeout_s": 300,
         "epochs": 1,
-        "data_sha256": "x",
         "study_name": "t",
         "experiment_name": mlflow_store,
     }

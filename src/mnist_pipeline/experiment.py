@@ -118,9 +118,7 @@ class RunResult:
         return f"{self.spec.title} clears its {narrate.pct(bar, 1)} validation bar."
 
 
-def run_params(
-    spec: ModelSpec, model: object, seed: int, data_sha256: str, splits: Splits
-) -> dict[str, object]:
+def run_params(spec: ModelSpec, model: object, seed: int, splits: Splits) -> dict[str, object]:
     """The parameters of a run, read from the spec and from the built model itself.
 
     For a Keras model the optimiser and its learning rate come from ``model.optimizer``, so
@@ -154,7 +152,7 @@ def run_params(
         "n_parameters": evaluate.parameter_count(model),
         **fitted,
         "seed": seed,
-        "data_sha256": data_sha256,
+        "data_sha256": splits.data_sha256,
         "n_train": len(splits.x_train),
         "n_val": len(splits.x_val),
         "quality_bar": spec.quality_bar,
@@ -189,7 +187,6 @@ def run(
     spec: ModelSpec,
     splits: Splits,
     *,
-    data_sha256: str,
     seed: int = config.SEED,
     experiment: str = config.MLFLOW_EXPERIMENT,
     verbose: int = 2,
@@ -207,8 +204,8 @@ def run(
 
     Args:
         spec: the model to train.
-        splits: the prepared data; the test set is not touched.
-        data_sha256: the dataset's fingerprint (``data.fingerprint``), logged for provenance.
+        splits: the prepared data, with the dataset's fingerprint that the run logs; the test
+            set is not touched.
         seed: seeds every generator before the model is built.
         experiment: the MLflow experiment.
         verbose: Keras' verbosity; 2 prints one line per epoch.
@@ -226,7 +223,7 @@ def run(
     val = evaluate.accuracy_with_interval(splits.y_val, val_proba.argmax(axis=1))
     tags = {MODEL_KEY_TAG: spec.key, KIND_TAG: kind}
     with tracking.start_run(spec.key, tags, experiment, parent_run_id=parent_run_id) as active:
-        mlflow.log_params(run_params(spec, model, seed, data_sha256, splits))
+        mlflow.log_params(run_params(spec, model, seed, splits))
         if training.history:
             tracking.log_history(training.history)
         mlflow.log_metrics(

@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from mnist_pipeline import config
-from mnist_pipeline.data import MnistData
+from mnist_pipeline.data import MnistData, fingerprint
 
 
 def normalize(images: np.ndarray) -> np.ndarray:
@@ -49,7 +49,11 @@ def split_train_val(
 
 
 class Splits(NamedTuple):
-    """Model-ready data: float32 images with a channel axis, integer and one-hot labels."""
+    """Model-ready data: float32 images with a channel axis, integer and one-hot labels.
+
+    ``data_sha256`` is the fingerprint of the dataset the splits came from
+    (``data.fingerprint``): every run logs it, so a run names the exact data it saw.
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -57,6 +61,7 @@ class Splits(NamedTuple):
     y_val: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+    data_sha256: str = ""
 
     def onehot(self, split: str) -> np.ndarray:
         """One-hot labels of ``"train"``, ``"val"`` or ``"test"``."""
@@ -72,11 +77,18 @@ def make_splits(mnist: MnistData, n_val: int = config.N_VAL, seed: int = config.
         seed: fixes the split.
 
     Returns:
-        Train, validation and (untouched) test sets, normalised to [0, 1].
+        Train, validation and (untouched) test sets, normalised to [0, 1], with the
+        dataset's fingerprint.
     """
     x_tr, x_va, y_tr, y_va = split_train_val(mnist.x_train, mnist.y_train, n_val=n_val, seed=seed)
     return Splits(
-        normalize(x_tr), y_tr, normalize(x_va), y_va, normalize(mnist.x_test), mnist.y_test
+        normalize(x_tr),
+        y_tr,
+        normalize(x_va),
+        y_va,
+        normalize(mnist.x_test),
+        mnist.y_test,
+        data_sha256=fingerprint(mnist),
     )
 
 

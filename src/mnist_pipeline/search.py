@@ -86,7 +86,6 @@ class ReportAndPrune(keras.callbacks.Callback):
 def objective(
     splits: Splits,
     epochs: int,
-    data_sha256: str,
     parent_run_id: str,
     seed: int,
     experiment_name: str = config.MLFLOW_EXPERIMENT,
@@ -99,7 +98,6 @@ def objective(
         result = experiment.run(
             candidate_spec(params, epochs, trial.number),
             splits,
-            data_sha256=data_sha256,
             seed=seed,
             experiment=experiment_name,
             verbose=0,
@@ -128,7 +126,6 @@ def run_search(
     n_trials: int,
     timeout_s: float,
     epochs: int,
-    data_sha256: str,
     seed: int = config.SEED,
     study_name: str = STUDY_NAME,
     experiment_name: str = config.MLFLOW_EXPERIMENT,
@@ -140,7 +137,6 @@ def run_search(
         n_trials: finished trials (complete or pruned) the study stops at, across all workers.
         timeout_s: this process's wall-time cap; fewer trials than asked if it is reached.
         epochs: epochs per trial.
-        data_sha256: the dataset fingerprint, logged with every trial.
         seed: seeds the sampler (TPE) and every trial's training.
         study_name: the study in the storage.
         experiment_name: the MLflow experiment of the parent run and its trials.
@@ -164,7 +160,7 @@ def run_search(
     with tracking.start_run("search", tags, experiment_name) as parent:
         if remaining > 0:  # a finished study is read back, not extended
             study.optimize(
-                objective(splits, epochs, data_sha256, parent.info.run_id, seed, experiment_name),
+                objective(splits, epochs, parent.info.run_id, seed, experiment_name),
                 n_trials=remaining,
                 timeout=timeout_s,
                 # Other workers on the same storage count too: stop at n_trials in all.
