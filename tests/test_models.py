@@ -146,3 +146,10 @@ def test_the_inference_model_drops_augmentation_and_loads_without_the_package(tm
     assert "mnist_pipeline" not in json.dumps(saved)  # only Keras' own layers: loads anywhere
     plain = specs.get("model_2").build(n_train=1000)
     assert models.for_inference(plain) is plain
+
+
+def test_labels_are_readable_names_not_keys():
+    assert specs.label("model_2") == "model 2"
+    assert specs.label("pca_svm") == "RBF SVM on 50 PCA components"
+    assert all("_" not in specs.label(key) for key in specs.SPECS)
+    assert specs.label("test ECE (%)") == "test ECE (%)"

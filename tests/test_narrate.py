@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from mnist_pipeline import narrate
 
 
@@ -50,3 +52,14 @@ def test_reproduction_verdicts():
 def test_lower_first_keeps_acronyms():
     assert narrate.lower_first("Random forest on pixels") == "random forest on pixels"
     assert narrate.lower_first("RBF SVM on 50 PCA components") == "RBF SVM on 50 PCA components"
+
+
+def test_mcnemar_readout_names_models_and_reads_the_p_value():
+    table = pd.DataFrame(
+        {"first": ["m4", "m2"], "second": ["m2", "m3"], "a_only": [56, 44], "b_only": [28, 42],
+         "p_value": [0.003, 0.91]}
+    )  # fmt: skip
+    text = narrate.mcnemar_readout(table, name=str.upper)
+    first, second = text.splitlines()
+    assert first.startswith("- M4 against M2: 56 images") and "a real difference" in first
+    assert "p = 0.91" in second and "no evidence" in second

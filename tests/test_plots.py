@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest
@@ -94,3 +95,45 @@ def test_chart_axes_are_labelled(name):
 def test_figures_display_as_png_in_notebooks():
     png = CASES["training_curves"]()._repr_png_()
     assert png.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_figures_fit_the_page_with_legible_text(name):
+    """At most 7 inches wide at 150 dpi, and no text under 8 points at that size."""
+    import io
+
+    from PIL import Image
+
+    fig = CASES[name]()
+    assert fig.get_size_inches()[0] <= plots.MAX_WIDTH_IN + 1e-9
+    png = Image.open(io.BytesIO(fig._repr_png_()))
+    assert png.width <= plots.MAX_WIDTH_IN * plots.PNG_DPI + 1
+    assert png.info["dpi"][0] >= plots.PNG_DPI - 0.5
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text().strip()]
+    assert min(sizes) >= plots.MIN_FONT_PT, name
+
+
+def test_wide_figures_keep_every_panel_and_shrink_to_the_page():
+    fig = plots.probability_bars(IMAGES[:8], np.tile(PROBA[:1], (8, 1)), ["x"] * 8, "P")
+    assert fig.get_size_inches()[0] <= plots.MAX_WIDTH_IN
+    assert sum(ax.get_visible() for ax in fig.axes) == 16
+
+
+def test_histogram_bins_hold_whole_grey_levels():
+    fig = plots.pixel_histogram(np.arange(256, dtype=np.uint8).reshape(16, 16))
+    heights = [patch.get_height() for patch in fig.axes[0].patches]
+    assert len(heights) == 64 and set(heights) == {4}  # 4 levels in every bin: no aliasing
+
+
+def test_pca_axes_say_how_much_variance_they_explain():
+    fig = plots.projection_scatter(
+        RNG.random((20, 2)), LABELS[:20], "PCA", explained=[0.097, 0.071]
+    )
+    assert "9.7% of variance" in fig.axes[0].get_xlabel()
+    assert "7.1% of variance" in fig.axes[0].get_ylabel()
+
+
+def test_every_digit_image_uses_one_colour_map():
+    for name in ("digit_grid", "mean_images", "augmented_samples", "probability_bars"):
+        maps = {im.get_cmap().name for ax in CASES[name]().axes for im in ax.get_images()}
+        assert maps == {plots.DIGIT_CMAP}, name

@@ -7,7 +7,7 @@ is printed by the code that computed it and cannot drift from the result.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -206,3 +206,24 @@ def lower_first(title: str) -> str:
     """A title made fit for the middle of a sentence, acronyms kept: ``"Random forest"``
     -> ``"random forest"``, ``"RBF SVM"`` unchanged."""
     return title[:1].lower() + title[1:] if title[1:2].islower() else title
+
+
+def mcnemar_readout(table: pd.DataFrame, name: Callable[[str], str] = str) -> str:
+    """One bullet per McNemar test: the discordant counts, the p-value and what it means.
+
+    Args:
+        table: columns ``first``, ``second``, ``a_only``, ``b_only``, ``p_value``.
+        name: turns a model key into the name a reader sees (``specs.label``).
+    """
+    lines = []
+    for row in table.itertuples():
+        verdict = (
+            "a real difference at the 5 % level."
+            if row.p_value < 0.05
+            else "no evidence of a difference at the 5 % level."
+        )
+        lines.append(
+            f"- {name(row.first)} against {name(row.second)}: {row.a_only} images only the first "
+            f"gets right, {row.b_only} only the second; p = {row.p_value:.2g}, {verdict}"
+        )
+    return "\n".join(lines)

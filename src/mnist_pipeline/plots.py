@@ -4,6 +4,11 @@ Nothing here calls ``plt.show()`` or writes files; notebooks display the figure 
 ``tracking`` logs it. Figures are built as ``matplotlib.figure.Figure`` objects outside
 pyplot's global state, so a notebook cell that ends on ``fig`` shows it exactly once
 and nothing accumulates in memory across calls.
+
+Figures are made for the page as well as the screen: at most :data:`MAX_WIDTH_IN` inches
+wide (an A4 text block), stored at :data:`PNG_DPI` dots per inch, with no text under
+8 points at that size, and one colour map for every digit image. Importing this module
+sets those defaults (:data:`STYLE`) once in matplotlib's ``rcParams``.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -19,7 +25,24 @@ from matplotlib.figure import Figure
 from mnist_pipeline import config
 
 DIGITS = list(range(config.NUM_CLASSES))
-PNG_DPI = 110
+PNG_DPI = 150  # sharp in print
+MAX_WIDTH_IN = 7.0  # the text block of an A4 page
+MIN_FONT_PT = 8
+DIGIT_CMAP = "gray_r"  # ink dark on light paper, for every digit image
+STYLE = {
+    "font.size": 9,
+    "axes.titlesize": 9.5,
+    "axes.labelsize": 9,
+    "xtick.labelsize": MIN_FONT_PT,
+    "ytick.labelsize": MIN_FONT_PT,
+    "legend.fontsize": MIN_FONT_PT,
+    "legend.title_fontsize": MIN_FONT_PT,
+    "figure.titlesize": 10.5,
+    "image.cmap": DIGIT_CMAP,
+    "figure.dpi": PNG_DPI,
+    "savefig.dpi": PNG_DPI,
+}
+mpl.rcParams.update(STYLE)
 
 
 class NotebookFigure(Figure):
@@ -38,7 +61,11 @@ class NotebookFigure(Figure):
 def _subplots(
     nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (6, 4), **kwargs
 ) -> tuple[Figure, object]:
-    fig = NotebookFigure(figsize=figsize, layout="constrained")
+    """A constrained-layout figure, scaled down to :data:`MAX_WIDTH_IN` if it is wider."""
+    width, height = figsize
+    if width > MAX_WIDTH_IN:
+        width, height = MAX_WIDTH_IN, height * MAX_WIDTH_IN / width
+    fig = NotebookFigure(figsize=(width, height), layout="constrained")
     return fig, fig.subplots(nrows, ncols, **kwargs)
 
 
@@ -52,8 +79,9 @@ def _blank(axes: np.ndarray) -> None:
 
 def _image_grid(n: int, n_cols: int, cell: float = 1.3) -> tuple[Figure, np.ndarray]:
     n_rows = max(1, int(np.ceil(n / n_cols)))
+    cell = min(cell, MAX_WIDTH_IN / n_cols)
     fig, axes = _subplots(
-        n_rows, n_cols, figsize=(cell * n_cols, cell * n_rows + 0.6), squeeze=False
+        n_rows, n_cols, figsize=(cell * n_cols, (cell + 0.2) * n_rows + 0.45), squeeze=False
     )
     _blank(axes)
     return fig, axes.ravel()
@@ -71,8 +99,8 @@ def digit_grid(images: np.ndarray, titles: Sequence[str], title: str, n_cols: in
     images = np.asarray(images).reshape(len(images), *config.IMAGE_SHAPE)
     fig, axes = _image_grid(len(images), n_cols)
     for ax, image, caption in zip(axes, images, titles, strict=False):
-        ax.imshow(image, cmap="gray_r")
-        ax.set_title(caption, fontsize=8)
+        ax.imshow(image, cmap=DIGIT_CMAP)
+        ax.set_title(caption, fontsize=MIN_FONT_PT)
     fig.suptitle(title)
     return fig
 
@@ -85,9 +113,10 @@ def label_distribution(labels: dict[str, np.ndarray]) -> Figure:
             "split": np.repeat(list(labels), [len(y) for y in labels.values()]),
         }
     )
-    fig, ax = _subplots(figsize=(9, 4))
+    fig, ax = _subplots(figsize=(MAX_WIDTH_IN, 3.2))
     sns.countplot(data=long, x="digit", hue="split", order=DIGITS, ax=ax)
     ax.set(title="Digit counts per split", xlabel="digit", ylabel="number of images")
+    sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0), title="split", frameon=False)
     return fig
 
 
@@ -95,44 +124,67 @@ def mean_images(images: np.ndarray, labels: np.ndarray) -> Figure:
     """The pixel-wise mean image of each digit."""
     fig, axes = _image_grid(config.NUM_CLASSES, config.NUM_CLASSES, cell=1.2)
     for digit, ax in zip(DIGITS, axes, strict=True):
-        ax.imshow(images[labels == digit].mean(axis=0), cmap="magma")
-        ax.set_title(f"digit {digit}", fontsize=9)
+        ax.imshow(images[labels == digit].mean(axis=0), cmap=DIGIT_CMAP)
+        ax.set_title(f"digit {digit}", fontsize=MIN_FONT_PT)
     fig.suptitle("Mean image of each digit (training set)")
     return fig
 
 
 def pixel_histogram(images: np.ndarray) -> Figure:
-    """Histogram of pixel intensities, on a log scale (most pixels are background)."""
-    fig, ax = _subplots(figsize=(7, 3.5))
-    ax.hist(np.asarray(images).ravel(), bins=64, color="steelblue")
+    """Histogram of pixel intensities, on a log scale (most pixels are background).
+
+    The 256 integer levels fall into 64 bins of exactly 4 levels each: bins that do not
+    align with integers hold 3 or 4 levels in turn and draw spikes that are not in the data.
+    """
+    fig, ax = _subplots(figsize=(MAX_WIDTH_IN, 3.2))
+    ax.hist(np.asarray(images).ravel(), bins=np.arange(-0.5, 256, 4), color="steelblue")
     ax.set_yscale("log")
     ax.set(
         title="Pixel intensities (training set)",
-        xlabel="intensity (0 = background, 255 = ink)",
+        xlabel="intensity (0 = background, 255 = ink; bins of 4 levels)",
         ylabel="number of pixels (log scale)",
     )
     return fig
 
 
-def projection_scatter(coords: np.ndarray, labels: np.ndarray, title: str) -> Figure:
-    """A 2-D embedding of images, coloured by digit."""
-    fig, ax = _subplots(figsize=(6.5, 5.5))
+def projection_scatter(
+    coords: np.ndarray,
+    labels: np.ndarray,
+    title: str,
+    explained: Sequence[float] | None = None,
+) -> Figure:
+    """A 2-D embedding of images, coloured by digit.
+
+    Args:
+        coords: ``(n, 2)`` coordinates.
+        labels: the digit of each point.
+        title: the figure title.
+        explained: the share of variance each axis explains (a PCA's
+            ``explained_variance_ratio_``), printed on the axes.
+    """
+    fig, ax = _subplots(figsize=(5.8, 4.6))
     points = ax.scatter(coords[:, 0], coords[:, 1], c=labels, cmap="tab10", s=5, alpha=0.8)
     ax.legend(
         *points.legend_elements(),
         title="digit",
         loc="center left",
         bbox_to_anchor=(1.0, 0.5),
-        fontsize=8,
+        frameon=False,
     )
-    ax.set(title=title, xlabel="component 1", ylabel="component 2")
+    axis = [f"component {i + 1}" for i in range(2)]
+    if explained is not None:
+        axis = [
+            f"{name} ({share:.1%} of variance)"
+            for name, share in zip(axis, explained, strict=False)
+        ]
+    ax.set(title=title, xlabel=axis[0], ylabel=axis[1])
     return fig
 
 
 def training_curves(history: dict[str, list[float]], title: str) -> Figure:
     """Loss and accuracy per epoch, training against validation."""
     epochs = np.arange(1, len(history["loss"]) + 1)
-    fig, axes = _subplots(1, 2, figsize=(10, 3.8))
+    fig, axes = _subplots(1, 2, figsize=(MAX_WIDTH_IN, 2.9))
     for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
         ax.plot(epochs, history[metric], marker="o", label="training")
         ax.plot(epochs, history[f"val_{metric}"], marker="o", label="validation")
@@ -153,45 +205,59 @@ def _draw_confusion(ax, matrix: np.ndarray, title: str) -> None:
         ax=ax,
         xticklabels=DIGITS,
         yticklabels=DIGITS,
-        annot_kws={"fontsize": 7},
+        annot_kws={"fontsize": MIN_FONT_PT},
     )
     ax.set(title=title, xlabel="predicted digit", ylabel="true digit")
 
 
 def confusion_heatmap(matrix: np.ndarray, title: str) -> Figure:
     """A confusion matrix as an annotated heatmap (rows true, columns predicted)."""
-    fig, ax = _subplots(figsize=(6.5, 5.5))
+    fig, ax = _subplots(figsize=(5.2, 4.6))
     _draw_confusion(ax, matrix, title)
     return fig
 
 
 def confusion_grid(matrices: dict[str, np.ndarray], title: str) -> Figure:
-    """Several confusion matrices side by side, one panel per named model."""
-    fig, axes = _subplots(1, len(matrices), figsize=(5.2 * len(matrices), 5), squeeze=False)
-    for ax, (name, matrix) in zip(axes[0], matrices.items(), strict=True):
+    """Several confusion matrices, two to a row (numbers stay legible), one per named model."""
+    n_cols = min(2, len(matrices))
+    n_rows = int(np.ceil(len(matrices) / n_cols))
+    fig, axes = _subplots(n_rows, n_cols, figsize=(3.5 * n_cols, 3.3 * n_rows + 0.3), squeeze=False)
+    for ax, (name, matrix) in zip(axes.flat, matrices.items(), strict=False):
         _draw_confusion(ax, matrix, name)
+    for ax in list(axes.flat)[len(matrices) :]:
+        ax.set_visible(False)
     fig.suptitle(title)
     return fig
 
 
 def probability_bars(
-    images: np.ndarray, proba: np.ndarray, titles: Sequence[str], title: str
+    images: np.ndarray, proba: np.ndarray, titles: Sequence[str], title: str, n_cols: int = 4
 ) -> Figure:
-    """Each image above a bar chart of its predicted class probabilities."""
+    """Each image beside a bar chart of its predicted class probabilities, ``n_cols`` to a row."""
     n = len(images)
+    n_cols = min(n_cols, n)
+    n_rows = int(np.ceil(n / n_cols))
     fig, axes = _subplots(
-        2, n, figsize=(1.6 * n, 3.6), squeeze=False, gridspec_kw={"height_ratios": [1.2, 1]}
+        n_rows,
+        2 * n_cols,
+        figsize=(MAX_WIDTH_IN, 1.45 * n_rows + 0.4),
+        squeeze=False,
+        gridspec_kw={"width_ratios": [1, 1.6] * n_cols},
     )
-    for i in range(n):
-        axes[0, i].imshow(np.asarray(images[i]).reshape(config.IMAGE_SHAPE), cmap="gray_r")
-        axes[0, i].set_title(titles[i], fontsize=8)
-        axes[0, i].axis("off")
-        axes[1, i].bar(DIGITS, proba[i], color="steelblue")
-        axes[1, i].set_ylim(0, 1)
-        axes[1, i].set_xticks(DIGITS, [str(d) for d in DIGITS], fontsize=6)
-        axes[1, i].set_xlabel("digit", fontsize=7)
-        axes[1, i].tick_params(axis="y", labelsize=6)
-    axes[1, 0].set_ylabel("probability", fontsize=7)
+    for i in range(n_rows * n_cols):
+        picture, bars = axes[i // n_cols, 2 * (i % n_cols)], axes[i // n_cols, 2 * (i % n_cols) + 1]
+        if i >= n:
+            picture.set_visible(False)
+            bars.set_visible(False)
+            continue
+        picture.imshow(np.asarray(images[i]).reshape(config.IMAGE_SHAPE), cmap=DIGIT_CMAP)
+        picture.set_title(titles[i], fontsize=MIN_FONT_PT)
+        picture.axis("off")
+        bars.bar(DIGITS, proba[i], color="steelblue")
+        bars.set_ylim(0, 1)
+        bars.set_xticks(DIGITS[::3], [str(d) for d in DIGITS[::3]])
+        bars.set_yticks([0, 1])
+        bars.set_xlabel("digit", fontsize=MIN_FONT_PT, labelpad=1)
     fig.suptitle(title)
     return fig
 
@@ -206,18 +272,21 @@ def before_after(
     """Each user image above its 28x28 MNIST-like input, ``n_cols`` images to a row pair."""
     n = len(originals)
     n_rows = 2 * int(np.ceil(n / n_cols))
-    fig, axes = _subplots(n_rows, n_cols, figsize=(1.3 * n_cols, 1.45 * n_rows), squeeze=False)
+    cell = min(1.3, MAX_WIDTH_IN / n_cols)
+    fig, axes = _subplots(
+        n_rows, n_cols, figsize=(cell * n_cols, (cell + 0.15) * n_rows + 0.4), squeeze=False
+    )
     _blank(axes)
     for i in range(n):
         top, bottom = axes[2 * (i // n_cols), i % n_cols], axes[2 * (i // n_cols) + 1, i % n_cols]
         top.imshow(originals[i], cmap="gray", vmin=0, vmax=255)
-        bottom.imshow(processed[i].reshape(config.IMAGE_SHAPE), cmap="gray_r")
-        bottom.set_title(titles[i], fontsize=8)
+        bottom.imshow(processed[i].reshape(config.IMAGE_SHAPE), cmap=DIGIT_CMAP)
+        bottom.set_title(titles[i], fontsize=MIN_FONT_PT)
         for ax in (top, bottom):
             ax.set_frame_on(True)
     for row in range(0, n_rows, 2):
-        axes[row, 0].set_ylabel("file", fontsize=8)
-        axes[row + 1, 0].set_ylabel("28x28 input", fontsize=8)
+        axes[row, 0].set_ylabel("file", fontsize=MIN_FONT_PT)
+        axes[row + 1, 0].set_ylabel("28x28 input", fontsize=MIN_FONT_PT)
     fig.suptitle(title)
     return fig
 
@@ -232,12 +301,15 @@ def augmented_samples(originals: np.ndarray, augmented: Sequence[np.ndarray], ti
     """
     n = len(originals)
     rows = [np.asarray(originals), *[np.asarray(a) for a in augmented]]
-    fig, axes = _subplots(len(rows), n, figsize=(1.0 * n, 1.05 * len(rows) + 0.5), squeeze=False)
+    cell = min(1.0, MAX_WIDTH_IN / n)
+    fig, axes = _subplots(
+        len(rows), n, figsize=(cell * n, (cell + 0.05) * len(rows) + 0.5), squeeze=False
+    )
     _blank(axes)
     for r, batch in enumerate(rows):
         for i in range(n):
-            axes[r, i].imshow(batch[i].reshape(config.IMAGE_SHAPE), cmap="gray_r", vmin=0, vmax=1)
-        axes[r, 0].set_ylabel("original" if r == 0 else f"random {r}", fontsize=8)
+            axes[r, i].imshow(batch[i].reshape(config.IMAGE_SHAPE), cmap=DIGIT_CMAP, vmin=0, vmax=1)
+        axes[r, 0].set_ylabel("original" if r == 0 else f"random {r}", fontsize=MIN_FONT_PT)
     fig.suptitle(title)
     return fig
 
@@ -253,7 +325,7 @@ def search_history(trials: pd.DataFrame, title: str) -> Figure:
         done.index, done["value"].cummax(), where="post", color="darkorange", label="best so far"
     )
     ax.set(title=title, xlabel="trial", ylabel="validation accuracy")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right")
     return fig
 
 
@@ -268,14 +340,14 @@ def param_importance(importances: dict[str, float], title: str) -> Figure:
 
 def validation_curves(histories: dict[str, dict[str, list[float]]], title: str) -> Figure:
     """Validation loss and accuracy per epoch of several models, overlaid."""
-    fig, axes = _subplots(1, 2, figsize=(10, 3.8))
+    fig, axes = _subplots(1, 2, figsize=(MAX_WIDTH_IN, 2.9))
     for name, history in histories.items():
         epochs = np.arange(1, len(history["val_loss"]) + 1)
         axes[0].plot(epochs, history["val_loss"], marker="o", markersize=3, label=name)
         axes[1].plot(epochs, history["val_accuracy"], marker="o", markersize=3, label=name)
     axes[0].set(title="Validation loss", xlabel="epoch", ylabel="loss")
     axes[1].set(title="Validation accuracy", xlabel="epoch", ylabel="accuracy")
-    axes[1].legend(fontsize=8)
+    axes[1].legend()
     fig.suptitle(title)
     return fig
 
@@ -288,40 +360,41 @@ def robustness_curves(curves: pd.DataFrame, title: str) -> Figure:
         title: the figure title.
     """
     names = list(dict.fromkeys(curves["corruption"]))
-    n_cols = 4
-    n_rows = int(np.ceil(len(names) / n_cols))
-    fig, axes = _subplots(n_rows, n_cols, figsize=(12, 3 * n_rows), squeeze=False)
+    n_cols = 3
+    n_rows = int(np.ceil((len(names) + 1) / n_cols))  # one more panel for the legend
+    fig, axes = _subplots(n_rows, n_cols, figsize=(MAX_WIDTH_IN, 2.0 * n_rows + 0.3), squeeze=False)
     for ax, name in zip(axes.flat, names, strict=False):
         part = curves[curves["corruption"] == name]
         for model, rows in part.groupby("model", sort=False):
             ax.plot(rows["strength"], rows["accuracy"], marker="o", markersize=3, label=model)
         ax.set(title=name, xlabel=part["unit"].iloc[0], ylabel="accuracy", ylim=(0, 1.02))
-    for ax in list(axes.flat)[len(names) :]:
-        ax.set_visible(False)
-    axes[0, 0].legend(fontsize=7)
+    spare = list(axes.flat)[len(names) :]
+    for ax in spare:
+        ax.axis("off")
+    spare[0].legend(*axes.flat[0].get_legend_handles_labels(), loc="center", title="model")
     fig.suptitle(title)
     return fig
 
 
 def reliability_diagram(bins: dict[str, pd.DataFrame], title: str) -> Figure:
     """Accuracy against confidence per bin for each model; the diagonal is perfect calibration."""
-    fig, ax = _subplots(figsize=(5.5, 5))
+    fig, ax = _subplots(figsize=(5.0, 4.4))
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
     for name, table in bins.items():
         ax.plot(table["confidence"], table["accuracy"], marker="o", markersize=3, label=name)
     ax.set(title=title, xlabel="confidence (top probability)", ylabel="accuracy")
-    ax.legend(fontsize=7)
+    ax.legend(loc="upper left")
     return fig
 
 
 def per_class_recall(recalls: pd.DataFrame, title: str) -> Figure:
     """Recall of each digit for every model: rows digits, columns models."""
-    fig, ax = _subplots(figsize=(8, 4))
+    fig, ax = _subplots(figsize=(MAX_WIDTH_IN, 3.4))
     width = 0.8 / len(recalls.columns)
     for i, name in enumerate(recalls.columns):
         ax.bar(np.arange(len(recalls)) + i * width, recalls[name], width=width, label=name)
     ax.set_xticks(np.arange(len(recalls)) + 0.4 - width / 2, [str(d) for d in recalls.index])
     low = float(recalls.min().min())
     ax.set(title=title, xlabel="digit", ylabel="recall", ylim=(max(0.0, low - 0.02), 1.0))
-    ax.legend(fontsize=7, ncols=3)
+    fig.legend(loc="outside lower center", ncols=min(5, len(recalls.columns)), frameon=False)
     return fig

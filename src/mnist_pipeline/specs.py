@@ -192,3 +192,16 @@ def get(key: str) -> ModelSpec:
         return SPECS[key]
     except KeyError:
         raise KeyError(f"no model spec {key!r}; known: {', '.join(SPECS)}") from None
+
+
+def label(key: str) -> str:
+    """A model's name for figures and tables: ``"model 2"``, ``"RBF SVM on 50 PCA components"``.
+
+    The study's CNNs go by their number; the others by their title. Keys like ``model_2``
+    are for code, not for readers. Anything that is not a key comes back unchanged, so that
+    ``frame.rename(columns=label)`` relabels the model columns of a table and keeps the others.
+    """
+    if key not in SPECS:
+        return key
+    title = SPECS[key].title
+    return title.split(":")[0].lower() if ":" in title else title
