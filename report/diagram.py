@@ -18,49 +18,58 @@ OUT = Path(__file__).resolve().parent / "figures" / "structure.png"
 # name: (x, y, width, height, colour, text)
 BOXES = {
     "data": (
-        0.2,
+        0.1,
         6.6,
-        3.0,
-        1.5,
+        3.1,
+        1.7,
         "#d9ead3",
-        "data/\nraw/mnist.npz (verified cache)\nexternal/ (own digits)",
+        "data/\nraw/mnist.npz\n(verified cache)\nexternal/ (own digits)",
     ),
     "package": (
-        4.4,
+        4.1,
         6.6,
-        3.4,
-        1.5,
+        3.9,
+        1.7,
         "#cfe2f3",
-        "src/mnist_pipeline/\nconfig  data  models  train\ntracking  evaluate  plots  preprocess",
+        "src/mnist_pipeline/\nspecs  experiment  models\ntracking  evaluate  search\nplots  preprocess  serve",
     ),
-    "tests": (9.0, 6.6, 2.8, 1.5, "#fce5cd", "tests/\nunit tests per module\nreport checks"),
+    "tests": (
+        8.9,
+        6.6,
+        3.0,
+        1.7,
+        "#fce5cd",
+        "tests/\nunit tests per module,\nthe service, the book",
+    ),
     "notebooks": (
-        3.2,
-        3.6,
-        5.2,
-        1.8,
+        3.3,
+        3.5,
+        5.4,
+        1.9,
         "#fff2cc",
-        "notebooks/ (committed with outputs)\n01 data  02 EDA  03-05 models 1-3\n06 evaluation  07 prediction",
+        "notebooks/ (with outputs)\n01 data  02 EDA  03 baselines\n04-06 models 1-3  07 search\n08 model 4  09 evaluation\n10 prediction  11 serving",
     ),
-    "mlflow": (9.6, 3.6, 2.2, 1.8, "#ead1dc", "MLflow\nmlflow.db, runs,\nregistry, champion"),
-    "nbval": (0.2, 3.6, 2.4, 1.8, "#fce5cd", "pytest --nbval\nre-executes and\ncompares outputs"),
+    "mlflow": (9.6, 3.5, 2.3, 1.9, "#ead1dc", "MLflow\nruns, models,\nregistry,\nchampion"),
+    "nbval": (0.1, 3.5, 2.4, 1.9, "#fce5cd", "pytest --nbval\nre-executes,\ncompares\noutputs"),
     "book": (
-        3.2,
-        0.6,
-        5.2,
+        3.3,
+        0.3,
+        5.4,
         1.6,
         "#d0e0e3",
-        "Quarto book (_quarto.yml, index.qmd, report/)\n_book/: HTML and PDF",
+        "Quarto book\n_quarto.yml, index.qmd, report/\n_book/: HTML and PDF",
     ),
+    "service": (9.6, 0.3, 2.3, 1.6, "#d9d2e9", "make serve\npage, /predict,\n/invocations"),
 }
 ARROWS = [
     ("data", "package", "read by"),
     ("tests", "package", "test"),
     ("package", "notebooks", "imported by"),
-    ("notebooks", "mlflow", "log runs, models"),
-    ("mlflow", "notebooks", "06, 07 read"),
+    ("notebooks", "mlflow", "log"),
+    ("mlflow", "notebooks", "read"),
     ("nbval", "notebooks", "checks"),
     ("notebooks", "book", "chapters"),
+    ("mlflow", "service", "champion"),
 ]
 
 
@@ -76,7 +85,7 @@ def _anchor(box: tuple, towards: tuple) -> tuple[float, float]:
 
 def draw() -> Figure:
     """The diagram: how data, package, notebooks, MLflow, tests and the book fit together."""
-    fig = Figure(figsize=(10, 7))
+    fig = Figure(figsize=(7, 5))
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, 12)
     ax.set_ylim(0, 8.5)
@@ -85,10 +94,10 @@ def draw() -> Figure:
         ax.add_patch(
             FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.05", fc=colour, ec="#444444")
         )
-        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=9)
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=8)
     for index, (start, end, label) in enumerate(ARROWS):
         paired = (end, start) in [(a, b) for a, b, _ in ARROWS]
-        offset = (0.3 if index % 2 else -0.3) if paired else 0.0
+        offset = (0.35 if index % 2 else -0.35) if paired else 0.0
         (x0, y0), (x1, y1) = _anchor(BOXES[start], BOXES[end]), _anchor(BOXES[end], BOXES[start])
         ax.annotate(
             "",
