@@ -79,6 +79,7 @@ def test_the_typst_header_holds_a_rule_for_each_defect():
         "#show table.cell: set par(justify: false)",  # justified cells
         "float: true",  # white gaps
         "#let part(title)",  # no running header on a part's page
+        "#show outline.where(title: none)",  # the part's contents list chapters only
     ]:
         assert rule in text, rule
 
@@ -134,7 +135,10 @@ STRAY_PERIOD = re.compile(r"Chapter\s\d+\.(\.|\)|\s+[a-z])")
 # with the page number, a part page that sets the state the header reads.
 MOCK_TEMPLATE = r"""
 #let part-change = state("part-change", false)
-#let part(title) = { pagebreak(to: "odd"); part-change.update(true); text(size: 30pt, title) }
+#let part(title) = {
+  pagebreak(to: "odd"); part-change.update(true); text(size: 30pt, title)
+  align(bottom, box(width: 8cm, outline(depth: 2, indent: 0em, title: none)))
+}
 #let book(body) = {
   set page(paper: "a4", numbering: "1", header: context {
     let chapter-page = query(heading.where(level: 1)).any(h => h.location().page() == here().page())
@@ -154,6 +158,7 @@ MOCK_BODY = r"""
 #show: book
 #part[The study]
 = Introduction <sec-intro>
+== A section of the introduction
 As @sec-data shows (@sec-models), and @sec-models gives the rest. As in @sec-data. #lorem(60)
 #figure(rect(width: 4cm, height: 14cm), caption: [A tall figure], kind: "quarto-float-fig", supplement: [Figure]) <fig-tall>
 #lorem(500)
@@ -193,6 +198,12 @@ def test_typst_rules_leave_no_blank_page_and_number_each_page_once(mock_pdf):
         header = [line for line in lines if line.startswith("Running header")]
         expected = 0 if number == 1 else 1  # the part's page carries neither header nor number
         assert len(numbers) + len(header) == expected, (number, lines)
+
+
+def test_typst_rules_list_only_chapters_on_the_part_page(mock_pdf):
+    part = mock_pdf[0]
+    assert "Introduction" in part and "Models" in part
+    assert "A section of the introduction" not in part
 
 
 def test_typst_rules_float_a_figure_below_the_chapter_title(mock_pdf):

@@ -13,9 +13,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
-import sys
-import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -94,37 +91,13 @@ def model_file(mnist, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(model_file):
-    """``python -m mnist_pipeline.serve`` on a free loopback port; its base URL."""
-    port = bench.free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mnist_pipeline.serve",
-            "--port",
-            str(port),
-            "--model",
-            str(model_file),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if health(url)["status"] == "ready":
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the service did not start:\n{process.communicate()[0]}")
-        time.sleep(0.25)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    """``python -m mnist_pipeline.serve --model ...`` on a free loopback port; its base URL."""
+    try:
+        started = bench.start_service(str(model_file))
+    except RuntimeError as exc:
+        pytest.fail(f"the service did not start: {exc}")
+    yield started.url
+    started.stop()
 
 
 def test_the_service_reads_test_digits_and_our_own_files(server, mnist):

@@ -17,9 +17,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -33,11 +35,20 @@ START_TIMEOUT_S = 180.0
 
 @dataclass
 class Server:
-    """A server started for the benchmark: its name, base URL and process."""
+    """A server started for the benchmark: its name, base URL, process and log file.
+
+    The server writes to a file, never to a pipe: nobody reads a pipe while requests run,
+    and a server that logs each request (``mlflow models serve`` prints a progress bar per
+    prediction) would fill it and block.
+    """
 
     name: str
     url: str
     process: subprocess.Popen | None = None
+    log: Path | None = None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log and self.log.exists() else ""
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -76,7 +87,7 @@ def wait_ready(server: Server, path: str, timeout_s: float = START_TIMEOUT_S) ->
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if server.process is not None and server.process.poll() is not None:
-            raise RuntimeError(f"{server.name} exited:\n{server.process.communicate()[0]}")
+            raise RuntimeError(f"{server.name} exited:\n{server.output()[-3000:]}")
         try:
             connection = _connection(server.url)
             connection.request("GET", path)
@@ -86,7 +97,13 @@ def wait_ready(server: Server, path: str, timeout_s: float = START_TIMEOUT_S) ->
             pass
         time.sleep(0.5)
     server.stop()
-    raise RuntimeError(f"{server.name} was not ready after {timeout_s:.0f} s")
+    raise RuntimeError(
+        f"{server.name} was not ready after {timeout_s:.0f} s:\n{server.output()[-3000:]}"
+    )
+
+
+def _log_file(name: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix="mnist-bench-")) / f"{name}.log"
 
 
 def start_service(model: str | None = None) -> Server:
@@ -95,8 +112,10 @@ def start_service(model: str | None = None) -> Server:
     command = [sys.executable, "-m", "mnist_pipeline.serve", "--port", str(port)]
     if model:
         command += ["--model", model]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    server = Server("this service", f"http://127.0.0.1:{port}", process)
+    log = _log_file("service")
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    server = Server("this service", f"http://127.0.0.1:{port}", process, log)
     wait_ready(server, "/health")
     return server
 
@@ -107,11 +126,14 @@ def start_mlflow_serve(model_uri: str) -> Server:
     mlflow_cli = os.path.join(os.path.dirname(sys.executable), "mlflow")
     command = [mlflow_cli, "models", "serve", "-m", model_uri, "--env-manager", "local"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    env = {**os.environ, "MLFLOW_TRACKING_URI": config.mlflow_tracking_uri()}
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-    )
-    server = Server("mlflow models serve", f"http://127.0.0.1:{port}", process)
+    # MLflow starts its server as `uvicorn ...` through a shell: the environment's bin/ must
+    # be on PATH even when this Python was started by its full path (as make does).
+    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+    env = {**os.environ, "MLFLOW_TRACKING_URI": config.mlflow_tracking_uri(), "PATH": path}
+    log = _log_file("mlflow-serve")
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    server = Server("mlflow models serve", f"http://127.0.0.1:{port}", process, log)
     wait_ready(server, "/ping")
     return server
 
@@ -345,7 +367,11 @@ def main(argv: list[str] | None = None) -> int:
         servers.append(("mlflow models serve", lambda: start_mlflow_serve(champion.source)))
     for name, start in servers:
         began = time.perf_counter()
-        server = start()
+        try:
+            server = start()
+        except RuntimeError as exc:
+            print(f"{name}: did not start, so it is not measured: {exc}", file=sys.stderr)
+            continue
         print(f"{name}: ready in {time.perf_counter() - began:.1f} s at {server.url}")
         try:
             results[name] = measure(
@@ -354,7 +380,10 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.stop()
     table = pd.DataFrame(results)
-    print(table.to_markdown(floatfmt=".3g"))
+    # "-" where a figure does not apply (mlflow models serve takes no upload and no .npy)
+    print(
+        table.astype(object).where(table.notna(), None).to_markdown(floatfmt=".3g", missingval="-")
+    )
     return 0
 
 
