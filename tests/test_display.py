@@ -15,3 +15,11 @@ def test_md_table_keeps_integer_columns_integer_beside_floats():
     frame = pd.DataFrame({"count": [5331, 12], "share": [0.5, 0.25]})
     text = md_table(frame, floatfmt=".2f", index=False).data
     assert "5331 " in text and "5331.00" not in text and "0.50" in text
+
+
+def test_md_table_prints_missing_values_as_a_dash():
+    frame = pd.DataFrame({"study": [0.975, float("nan")], "ours": [0.981, 0.993]})
+    text = md_table(frame, floatfmt=".3f", index=False).data
+    assert "nan" not in text
+    assert [cell.strip() for cell in text.splitlines()[3].split("|")[1:3]] == ["-", "0.993"]
+    assert "0.975" in text

@@ -21,11 +21,13 @@ def md_table(frame: pd.DataFrame, floatfmt: str = ".4f", index: bool = True) -> 
         index: whether to show the index as the first column.
 
     Returns:
-        An IPython Markdown object; end a cell on it to show it.
+        An IPython Markdown object; end a cell on it to show it. Missing values (NaN, None)
+        print as "-": a figure that does not exist, not a number.
     """
     # As objects, integer columns stay integers: tabulate would otherwise read the frame as
     # one float array and print counts as 5331.0000.
-    return Markdown(frame.astype(object).to_markdown(index=index, floatfmt=floatfmt))
+    cells = frame.astype(object).where(frame.notna(), None)
+    return Markdown(cells.to_markdown(index=index, floatfmt=floatfmt, missingval="-"))
 
 
 def say(text: str) -> Markdown:

@@ -219,7 +219,8 @@ def comparison_table(runs: pd.DataFrame, test: dict[str, dict[str, float]]) -> p
         test: model key to its ``accuracy_with_interval`` on the test set.
 
     Returns:
-        One row per model, accuracies in percent.
+        One row per model (by its key; ``specs.label`` names it for readers), accuracies in
+        percent; NaN where the study reported nothing.
     """
     rows = []
     for run in runs.itertuples():
