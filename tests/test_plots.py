@@ -57,9 +57,6 @@ CASES = {
     "per_class_recall": lambda: plots.per_class_recall(
         pd.DataFrame({"a": np.full(10, 0.99), "b": np.full(10, 0.98)}), "Recall"
     ),
-    "confusion_grid": lambda: plots.confusion_grid(
-        {"a": np.eye(10, dtype=int), "b": np.eye(10, dtype=int)}, "Both"
-    ),
     "probability_bars": lambda: plots.probability_bars(IMAGES[:3], PROBA, ["a", "b", "c"], "P"),
     "before_after": lambda: plots.before_after(list(IMAGES[:3]), IMAGES[:3] / 255, ["a"] * 3, "B"),
 }

@@ -217,19 +217,6 @@ def confusion_heatmap(matrix: np.ndarray, title: str) -> Figure:
     return fig
 
 
-def confusion_grid(matrices: dict[str, np.ndarray], title: str) -> Figure:
-    """Several confusion matrices, two to a row (numbers stay legible), one per named model."""
-    n_cols = min(2, len(matrices))
-    n_rows = int(np.ceil(len(matrices) / n_cols))
-    fig, axes = _subplots(n_rows, n_cols, figsize=(3.5 * n_cols, 3.3 * n_rows + 0.3), squeeze=False)
-    for ax, (name, matrix) in zip(axes.flat, matrices.items(), strict=False):
-        _draw_confusion(ax, matrix, name)
-    for ax in list(axes.flat)[len(matrices) :]:
-        ax.set_visible(False)
-    fig.suptitle(title)
-    return fig
-
-
 def probability_bars(
     images: np.ndarray, proba: np.ndarray, titles: Sequence[str], title: str, n_cols: int = 4
 ) -> Figure:
