@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_pipeline import experiment, prepare, specs, tracking
+from mnist_pipeline import experiment, models, prepare, specs, tracking
 from tests.conftest import make_tiny_mnist
 
 
@@ -31,6 +31,7 @@ def test_run_logs_the_schema_metrics_artifacts_and_model(mlflow_store, tiny_spli
     assert float(params["learning_rate"]) == pytest.approx(1e-3)
     assert params["n_train"] == "150" and params["n_val"] == "50"
     assert params["data_sha256"] == "abc" and params["study_val_accuracy"] == "0.975"
+    assert params["batchnorm_recalibration"] == "-"
     assert run.data.tags["model_key"] == "model_1" and run.data.tags["kind"] == "training"
     history = tracking.client().get_metric_history(result.run_id, "val_accuracy")
     assert [m.step for m in history] == [1, 2]
@@ -39,6 +40,17 @@ def test_run_logs_the_schema_metrics_artifacts_and_model(mlflow_store, tiny_spli
     artifacts = {a.path for a in tracking.client().list_artifacts(result.run_id)}
     assert {"training_curves.png", "confusion_matrix_val.png", "model_summary.md"} <= artifacts
     assert result.model_version == "1" and result.val_proba.shape == (50, 10)
+
+
+def test_a_recalibrating_spec_re_estimates_batch_norm_after_training(mlflow_store, tiny_splits):
+    spec = quick("model_4").replace(recalibrate_batchnorm=100)
+    result = experiment.run(spec, tiny_splits, experiment=mlflow_store, log_model=False)
+    params = tracking.client().get_run(result.run_id).data.params
+    assert params["batchnorm_recalibration"] == "100"
+    first_bn = next(layer for layer in result.model.layers if "batch_norm" in layer.name)
+    moving = np.asarray(first_bn.moving_mean).copy()
+    models.recalibrate_batchnorm(result.model, tiny_splits.x_train[:100])  # what run did
+    np.testing.assert_allclose(first_bn.moving_mean, moving, rtol=1e-6)
 
 
 def test_same_seed_same_run(mlflow_store, tiny_splits):

@@ -36,6 +36,16 @@ def test_read_curves_says_when_validation_loss_is_still_falling():
     assert "peaks at 97.00 % after epoch 3" in text
 
 
+def test_batchnorm_recalibration_counts_the_errors_before_and_after():
+    val = {"accuracy": 0.9935, "errors": 39, "n": 6000}
+    text = narrate.batchnorm_recalibration(0.993, val, 10_000)
+    assert "99.30 % (42 errors)" in text and "99.35 % (39 errors)" in text
+    assert "10,000 clean training images" in text and "3 fewer errors" in text
+    worse = narrate.batchnorm_recalibration(0.9940, val, 10_000)
+    assert "3 more errors" in worse
+    assert "same number" in narrate.batchnorm_recalibration(0.9935, val, 10)
+
+
 def test_compare_errors_counts_fewer_and_more():
     earlier = {"val_errors": 100, "title": "Model 1: x", "n_parameters": 10}
     assert "40 fewer" in narrate.compare_errors("Model 2", 60, 5, earlier)

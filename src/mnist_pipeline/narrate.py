@@ -71,6 +71,30 @@ def read_curves(history: Mapping[str, list[float]]) -> str:
     )
 
 
+def batchnorm_recalibration(last_epoch_accuracy: float, val: Mapping, n_images: int) -> str:
+    """What re-estimating batch-norm statistics after training did to validation accuracy.
+
+    Args:
+        last_epoch_accuracy: validation accuracy after the last epoch, before the step.
+        val: the final validation figures (``accuracy``, ``errors``, ``n``), after it.
+        n_images: the clean training images the statistics were estimated on.
+    """
+    before = round((1 - last_epoch_accuracy) * val["n"])
+    change = before - val["errors"]
+    if change > 0:
+        effect = f"{change:,} fewer errors"
+    elif change < 0:
+        effect = f"{-change:,} more errors"
+    else:
+        effect = "the same number of errors"
+    return (
+        f"After the last epoch, with batch-norm statistics averaged over augmented training "
+        f"batches, validation accuracy was {pct(last_epoch_accuracy)} ({before:,} errors); with "
+        f"the statistics re-estimated on {n_images:,} clean training images it is "
+        f"{pct(val['accuracy'])} ({val['errors']:,} errors): {effect} among {val['n']:,} images."
+    )
+
+
 def compare_errors(title: str, errors: int, n_parameters: int, earlier: Mapping) -> str:
     """How a model's validation errors and size compare with an earlier model's."""
     change = earlier["val_errors"] - errors

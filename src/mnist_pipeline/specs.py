@@ -31,6 +31,9 @@ class ModelSpec:
         batch_size: examples per gradient step.
         learning_rate: Adam's step size (its initial value under a schedule).
         cosine_decay: whether the step size decays to zero over training along a cosine.
+        recalibrate_batchnorm: after training, re-estimate the batch-norm statistics on this
+            many clean training images (0: keep the running averages of training); for a
+            model that trained on augmented images (:func:`models.recalibrate_batchnorm`).
         study_val_accuracy: the validation accuracy the original study reported, if any.
         group: where the book presents it: ``"baseline"``, ``"study"`` or ``"beyond"``.
     """
@@ -44,6 +47,7 @@ class ModelSpec:
     batch_size: int = config.BATCH_SIZE
     learning_rate: float = config.LEARNING_RATE
     cosine_decay: bool = False
+    recalibrate_batchnorm: int = 0
     study_val_accuracy: float | None = None
     group: str = "study"
 
@@ -156,6 +160,7 @@ SPECS: dict[str, ModelSpec] = {
             batch_size=128,
             learning_rate=3e-3,
             cosine_decay=True,
+            recalibrate_batchnorm=10_000,
             group="beyond",
         ),
         *_baselines(),
