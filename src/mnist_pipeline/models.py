@@ -306,7 +306,7 @@ def recalibrate_batchnorm(model: keras.Model, images: np.ndarray, batch_size: in
 
     Raises:
         TypeError: for a model that is not ``Sequential`` (the layers must run in order).
-        ValueError: for an empty set of images.
+        ValueError: for an empty set of images, or a batch norm that is not channels-last.
     """
     if not isinstance(model, keras.Sequential):
         raise TypeError(
