@@ -319,7 +319,8 @@ def recalibrate_batchnorm(model: keras.Model, images: np.ndarray, batch_size: in
         if not isinstance(layer, layers.BatchNormalization):
             continue
         before = model.layers[:index]
-        total = squares = None
+        total = np.zeros(layer.moving_mean.shape, dtype=np.float64)
+        squares = np.zeros_like(total)
         n = 0
         for start in range(0, len(images), batch_size):
             x = images[start : start + batch_size]
@@ -329,8 +330,8 @@ def recalibrate_batchnorm(model: keras.Model, images: np.ndarray, batch_size: in
             if layer.axis not in (-1, x.ndim - 1):
                 raise ValueError(f"{layer.name}: only channels-last batch norm is supported")
             x = x.reshape(-1, x.shape[-1])
-            total = x.sum(axis=0) if total is None else total + x.sum(axis=0)
-            squares = (x * x).sum(axis=0) if squares is None else squares + (x * x).sum(axis=0)
+            total += x.sum(axis=0)
+            squares += (x * x).sum(axis=0)
             n += len(x)
         mean = total / n
         layer.moving_mean.assign(mean.astype("float32"))
