@@ -242,17 +242,21 @@ def _conv_bn(filters: int, kernel: int, strides: int = 1, padding: str = "same")
     ]
 
 
-def build_augmented_cnn() -> keras.Model:
+def build_augmented_cnn(augment: bool = True) -> keras.Model:
     """Model 4: augmentation, then a batch-normalised CNN with strided convolutions.
 
     Two stages of Conv(3x3), Conv(3x3) and a strided Conv(5x5) that halves the resolution
     (32 then 64 filters), each stage followed by dropout, then Conv(4x4, 128), dropout and
     the softmax. Strided convolutions learn their downsampling instead of max pooling.
+
+    Args:
+        augment: ``False`` drops the augmentation layers and keeps everything else: the
+            ablation that measures what augmentation buys.
     """
     return keras.Sequential(
         [
             keras.Input(shape=config.INPUT_SHAPE),
-            augmentation(),
+            *([augmentation()] if augment else []),
             *_conv_bn(32, 3),
             *_conv_bn(32, 3),
             *_conv_bn(32, 5, strides=2),
@@ -266,7 +270,7 @@ def build_augmented_cnn() -> keras.Model:
             layers.Dropout(0.3),
             layers.Dense(config.NUM_CLASSES, activation="softmax"),
         ],
-        name="augmented_cnn",
+        name="augmented_cnn" if augment else "unaugmented_cnn",
     )
 
 

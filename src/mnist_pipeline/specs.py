@@ -8,6 +8,7 @@ must clear on validation, and what the original study reported for it);
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +36,8 @@ class ModelSpec:
             many clean training images (0: keep the running averages of training); for a
             model that trained on augmented images (:func:`models.recalibrate_batchnorm`).
         study_val_accuracy: the validation accuracy the original study reported, if any.
-        group: where the book presents it: ``"baseline"``, ``"study"`` or ``"beyond"``.
+        group: where the book presents it: ``"baseline"``, ``"study"``, ``"beyond"`` or
+            ``"ablation"`` (model 4 with one ingredient removed, to measure what it buys).
     """
 
     key: str
@@ -162,6 +164,18 @@ SPECS: dict[str, ModelSpec] = {
             cosine_decay=True,
             recalibrate_batchnorm=10_000,
             group="beyond",
+        ),
+        ModelSpec(
+            key="model_4_no_aug",
+            title="Model 4 without augmentation: the ablation",
+            builder=functools.partial(models.build_augmented_cnn, augment=False),
+            epochs=10,
+            quality_bar=0.985,
+            batch_size=128,
+            learning_rate=3e-3,
+            cosine_decay=True,
+            recalibrate_batchnorm=10_000,
+            group="ablation",
         ),
         *_baselines(),
     )
