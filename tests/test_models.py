@@ -14,6 +14,7 @@ EXPECTED_PARAMS = {
     "model_2": 225_034,
     "model_3": 431_626,
     "model_4": 346_026,
+    "model_4_no_aug": 346_026,  # augmentation layers have no weights: the ablation is exact
     "mlp": 669_706,
 }
 KERAS = sorted(key for key, spec in specs.SPECS.items() if spec.family == "keras")
@@ -55,7 +56,18 @@ def test_the_study_claims_and_bars_are_in_the_specs():
     study = [specs.get(k).study_val_accuracy for k in ("model_1", "model_2", "model_3")]
     assert study == [0.975, 0.985, 0.992]
     assert all(0.9 <= s.quality_bar < 1 for s in specs.SPECS.values())
-    assert {s.group for s in specs.SPECS.values()} == {"baseline", "study", "beyond"}
+    assert {s.group for s in specs.SPECS.values()} == {"baseline", "study", "beyond", "ablation"}
+
+
+def test_the_ablation_is_model_4_without_its_augmentation_and_nothing_else():
+    full, ablated = specs.get("model_4"), specs.get("model_4_no_aug")
+    protocol = ("epochs", "batch_size", "learning_rate", "cosine_decay", "recalibrate_batchnorm")
+    assert all(getattr(full, f) == getattr(ablated, f) for f in protocol)
+    with_aug, without = full.builder(), ablated.builder()
+    assert [type(layer).__name__ for layer in with_aug.layers[1:]] == [
+        type(layer).__name__ for layer in without.layers
+    ]
+    assert type(with_aug.layers[0]).__name__ == "Sequential"  # the augmentation block
 
 
 def test_a_cosine_schedule_decays_to_zero_over_training():
@@ -209,4 +221,4 @@ def test_batchnorm_recalibration_refuses_what_it_cannot_do():
 
 def test_only_the_augmented_model_recalibrates_its_batch_norm():
     recalibrating = {k for k, s in specs.SPECS.items() if s.recalibrate_batchnorm}
-    assert recalibrating == {"model_4"}
+    assert recalibrating == {"model_4", "model_4_no_aug"}  # the ablation keeps the protocol
