@@ -78,7 +78,6 @@ def test_the_typst_header_holds_a_rule_for_each_defect():
         '#show block.where(fill: rgb("#f1f3f5")): set par(justify: false)',  # justified code
         "#show table.cell: set par(justify: false)",  # justified cells
         "float: true",  # white gaps
-        "#let part(title)",  # no running header on a part's page
         "#show outline.where(title: none)",  # the part's contents list chapters only
     ]:
         assert rule in text, rule
@@ -136,7 +135,7 @@ STRAY_PERIOD = re.compile(r"Chapter\s\d+\.(\.|\)|\s+[a-z])")
 MOCK_TEMPLATE = r"""
 #let part-change = state("part-change", false)
 #let part(title) = {
-  pagebreak(to: "odd"); part-change.update(true); text(size: 30pt, title)
+  part-change.update(true); pagebreak(to: "odd"); text(size: 30pt, title)
   align(bottom, box(width: 8cm, outline(depth: 2, indent: 0em, title: none)))
 }
 #let book(body) = {
@@ -177,7 +176,8 @@ def mock_pdf(tmp_path_factory):
     directory = tmp_path_factory.mktemp("typst")
     (directory / "template.typ").write_text(MOCK_TEMPLATE)
     main = directory / "book.typ"
-    main.write_text('#import "template.typ": book, part\n' + HEADER.read_text() + MOCK_BODY)
+    # Quarto's order: the header first, then the template's import, then the body.
+    main.write_text(HEADER.read_text() + '\n#import "template.typ": book, part\n' + MOCK_BODY)
     reader = pypdf.PdfReader(io.BytesIO(typst.compile(str(main))))
     return [page.extract_text() for page in reader.pages]
 
@@ -209,3 +209,59 @@ def test_typst_rules_list_only_chapters_on_the_part_page(mock_pdf):
 def test_typst_rules_float_a_figure_below_the_chapter_title(mock_pdf):
     opening = mock_pdf[1]
     assert opening.index("1. Introduction") < opening.index("Figure")
+
+
+def test_the_typst_header_compiles_alone_in_an_empty_document(tmp_path):
+    """Quarto includes the header before the template's imports: a template symbol in it
+    (``part``, ``book``...) fails the whole PDF with "unknown variable"."""
+    typst = pytest.importorskip("typst", reason="the typst package compiles the Typst rules")
+    main = tmp_path / "alone.typ"
+    main.write_text(HEADER.read_text() + "\n= A chapter\nSome text.\n")
+    assert typst.compile(str(main))[:4] == b"%PDF"
+
+
+def test_a_template_symbol_in_the_header_would_be_caught(tmp_path):
+    typst = pytest.importorskip("typst", reason="the typst package compiles the Typst rules")
+    main = tmp_path / "broken.typ"
+    main.write_text(HEADER.read_text() + "\n#let mnist-template-part = part\n")
+    with pytest.raises(Exception, match="unknown variable: part"):
+        typst.compile(str(main))
+
+
+# A shortcode shown as code must be escaped `{{{< var x >}}}`: Quarto still parses `{{< var >}}`
+# inside inline code and aborts the render ("Cannot get Attr from TypeNil", shortcodes.lua).
+UNESCAPED_SHORTCODE = re.compile(r"(?<!\{)\{\{<")
+FENCED = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1", re.DOTALL | re.MULTILINE)
+INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+
+
+def code_spans(markdown: str) -> list[str]:
+    """The fenced blocks and inline code spans of a Markdown text."""
+    blocks = [m.group(0) for m in FENCED.finditer(markdown)]
+    rest = FENCED.sub("", markdown)
+    return blocks + [m.group(2) for m in INLINE_CODE.finditer(rest)]
+
+
+def markdown_sources():
+    for path in sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb")):
+        for number, cell in enumerate(json.loads(path.read_text())["cells"]):
+            if cell["cell_type"] == "markdown":
+                yield f"{path.name} cell {number}", "".join(cell["source"])
+    for path in [ROOT / "README.md", *sorted(ROOT.glob("*.qmd")), *sorted(ROOT.glob("report/*.qmd"))]:
+        yield str(path.relative_to(ROOT)), path.read_text()
+
+
+def test_code_spans_find_an_unescaped_shortcode():
+    spans = code_spans("Write `{{< var x >}}` or\n```\n{{< var y >}}\n```\nnot {{< var z >}}.")
+    assert [bool(UNESCAPED_SHORTCODE.search(s)) for s in spans] == [True, True]
+    assert not any(UNESCAPED_SHORTCODE.search(s) for s in code_spans("`{{{< var x >}}}`"))
+
+
+def test_no_unescaped_shortcode_is_shown_as_code():
+    offenders = [
+        f"{where}: {span.strip()[:60]}"
+        for where, text in markdown_sources()
+        for span in code_spans(text)
+        if UNESCAPED_SHORTCODE.search(span)
+    ]
+    assert not offenders, "write {{{< ... >}}} in code: " + "; ".join(offenders)
