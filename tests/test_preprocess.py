@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -131,3 +133,51 @@ def test_image_format_is_sniffed_without_decoding():
     assert preprocess.image_format(huge_png(20_000, 20_000)) in {"PNG", "too large"}
     assert preprocess.image_format(png_bytes(Image.new("L", (9, 9)), "JPEG")) == "JPEG"
     assert preprocess.image_format(b"%PDF-1.7") is None
+
+
+def asymmetric_digit(size: int = 240) -> Image.Image:
+    """A '7' with a foot: no rotation or mirror of it looks like itself."""
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    s = size / 240
+    draw.line(
+        [(50 * s, 40 * s), (190 * s, 40 * s), (100 * s, 200 * s)], fill="black", width=int(18 * s)
+    )
+    draw.line([(100 * s, 200 * s), (150 * s, 200 * s)], fill="black", width=int(18 * s))
+    return image
+
+
+# EXIF orientation -> how the stored pixels were turned from the upright picture (the EXIF
+# spec: 3 = shown turned 180 degrees, 6 = shown turned 90 degrees clockwise, 8 = anticlockwise).
+STORED_TURN = {
+    3: Image.Transpose.ROTATE_180,
+    6: Image.Transpose.ROTATE_90,  # Pillow's ROTATE_90 turns anticlockwise
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+@pytest.mark.parametrize("orientation", sorted(STORED_TURN))
+def test_a_photo_stored_sideways_is_read_upright(orientation):
+    upright = asymmetric_digit()
+    stored = upright.transpose(STORED_TURN[orientation])
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # Orientation
+    tagged = io.BytesIO()
+    stored.save(tagged, format="JPEG", quality=95, exif=exif)
+    expected = preprocess.digit_from_bytes(png_bytes(upright, "JPEG"))
+    got = preprocess.digit_from_bytes(tagged.getvalue(), name="photo.jpg")
+    np.testing.assert_allclose(got, expected, atol=0.1)
+    # without the tag the same pixels give another input: the orientation did the work
+    untagged = preprocess.digit_from_bytes(png_bytes(stored, "JPEG"))
+    assert np.abs(untagged - expected).max() > 0.5
+
+
+def test_a_large_jpeg_is_decoded_small_and_gives_the_same_input():
+    big = asymmetric_digit(2400)
+    data = png_bytes(big, "JPEG")
+    with Image.open(io.BytesIO(data)) as image:
+        decoded = preprocess._upright(image, "big.jpg")
+        assert max(decoded.size) <= 2400 // 4  # decoded at a quarter of the scale
+    with Image.open(io.BytesIO(data)) as image:  # the reference: every pixel decoded
+        full = preprocess.to_mnist(np.asarray(image.convert("L")))
+    np.testing.assert_allclose(preprocess.digit_from_bytes(data, "big.jpg"), full, atol=0.05)

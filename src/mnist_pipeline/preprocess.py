@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
 from mnist_pipeline import config
 
 MAX_PIXELS = 25_000_000  # about 5000x5000; larger images are refused before decoding
+DRAFT_SIDE = 512  # a JPEG at least twice this on each side is decoded at 1/2, 1/4 or 1/8 scale
 MIN_SIDE = 8  # pixels: a smaller image cannot hold a legible digit
 INK_THRESHOLD = 40  # grey levels above the background that count as ink when cropping
 MIN_CONTRAST = 32  # grey levels between the darkest and lightest pixel of a non-uniform image
@@ -38,20 +39,37 @@ class ImageTooLargeError(InvalidImageError):
     """The image has more pixels than :data:`MAX_PIXELS`; refused before it is decoded."""
 
 
+def _upright(image: Image.Image, name: str) -> Image.Image:
+    """The opened image decoded the right way up, at no more resolution than needed.
+
+    The pixel limit is checked on the stored size, before any decoding. A JPEG far larger
+    than needed is decoded at a reduced scale (``Image.draft``: the decoder skips the fine
+    DCT coefficients, several times faster than decoding everything and resizing). Then the
+    EXIF orientation a phone or camera writes is applied, so a photo stored sideways is read
+    as it was taken.
+
+    Raises:
+        ImageTooLargeError: more pixels than :data:`MAX_PIXELS`.
+    """
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageTooLargeError(
+            f"{name}: {width}x{height} pixels is too large (limit {MAX_PIXELS:,})"
+        )
+    if image.format == "JPEG" and min(width, height) >= 2 * DRAFT_SIDE:
+        image.draft("L", (DRAFT_SIDE, DRAFT_SIDE))
+    return ImageOps.exif_transpose(image)
+
+
 def _decode(source: str | Path | BinaryIO, name: str) -> np.ndarray:
-    """Decode an image to uint8 greyscale, transparent areas as white paper."""
+    """Decode an image to uint8 greyscale, upright, transparent areas as white paper."""
     try:
         with warnings.catch_warnings():
             # Pillow warns about (and past twice its limit refuses) huge images in open();
             # our own, lower limit below gives the message.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(source) as image:
-                width, height = image.size
-                if width * height > MAX_PIXELS:
-                    raise ImageTooLargeError(
-                        f"{name}: {width}x{height} pixels is too large (limit {MAX_PIXELS:,})"
-                    )
-                rgba = image.convert("RGBA")
+                rgba = _upright(image, name).convert("RGBA")
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(f"{name}: too large ({exc})") from None
     except UnidentifiedImageError:
