@@ -65,6 +65,7 @@ def test_pdf_and_html_options_that_fix_the_readers_defects():
     assert cfg["link-citations"] is True
     assert (ROOT / typst["include-in-header"]) == HEADER and HEADER.is_file()
     assert html["code-overflow"] == "wrap"
+    assert typst["tbl-colwidths"] is False  # wide pipe tables: no fixed widths, no overlap
     css = (ROOT / html["css"]).read_text()
     assert ".cell-output pre" in css and "pre-wrap" in css
 
