@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
-from mnist_pipeline import serve
+from mnist_pipeline import serve, serve_inputs
 from tests.test_preprocess import huge_png, png_bytes
 
 
@@ -161,7 +161,7 @@ def test_bad_batches_get_a_clear_answer_and_the_service_stays_up(client, kwargs,
 
 
 def test_too_many_images_in_one_batch_is_413(client, monkeypatch):
-    monkeypatch.setattr(serve, "MAX_BATCH", 3)
+    monkeypatch.setattr(serve_inputs, "MAX_BATCH", 3)
     buffer = io.BytesIO()
     np.save(buffer, np.zeros((4, 28, 28), np.float32))
     answer = client.post(

@@ -8,13 +8,15 @@ http://127.0.0.1:8000:
 - ``POST /predict``: one PNG or JPEG in the form field ``file``, through
   :func:`mnist_pipeline.preprocess.digit_from_bytes`; JSON answer.
 - ``POST /invocations``: a batch of prepared 28x28 inputs in [0, 1], as MLflow's scoring
-  protocol (``{"inputs": ...}`` or ``{"instances": ...}``) or as a ``.npy`` body
-  (``Content-Type: application/x-npy``), answered as ``{"predictions": ...}`` or ``.npy``.
+  protocol (``inputs``, ``instances``, ``dataframe_split`` or ``dataframe_records``) or as a
+  ``.npy`` body (``Content-Type: application/x-npy``), answered as ``{"predictions": ...}``
+  or ``.npy``.
+- ``GET /model-card``: the served model's card, in Markdown.
 - ``GET /health``: whether the model is loaded, and which one; OpenAPI docs at ``/docs``.
 
-The model is the registry's ``models:/mnist-cnn@champion``, or what ``MNIST_MODEL_PATH``
-names (an exported ``.keras`` file, an MLflow model directory or any MLflow model URI).
-Inference calls the model directly through one compiled ``tf.function``, not ``predict()``.
+Which model, and how it is loaded: :mod:`mnist_pipeline.serve_model`; how request bodies
+become checked batches: :mod:`mnist_pipeline.serve_inputs`; the OpenAPI contract:
+:mod:`mnist_pipeline.serve_schema`.
 """
 
 from __future__ import annotations
@@ -24,169 +26,48 @@ import base64
 import io
 import json
 import os
-import re
 import sys
 import threading
 import time
-import warnings
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from contextlib import asynccontextmanager
+from dataclasses import asdict
 from importlib import resources
-from pathlib import Path
-from typing import Annotated
 
 import numpy as np
-from fastapi import FastAPI, File, HTTPException, Request, UploadFile
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from PIL import Image
 
-from mnist_pipeline import config, preprocess
+from mnist_pipeline import config
+from mnist_pipeline import serve_schema as schema
+from mnist_pipeline.serve_inputs import (  # noqa: F401  (public names of the service)
+    MAX_BATCH,
+    MAX_BODY_BYTES,
+    MAX_UPLOAD_BYTES,
+    NPY_TYPE,
+    UPLOAD_TYPES,
+    as_batch,
+    batch_from_body,
+    fast_json_batch,
+    image_from_upload,
+)
+from mnist_pipeline.serve_model import (  # noqa: F401  (public names of the service)
+    METADATA_FILE,
+    MODEL_CARD_FILE,
+    MODEL_PATH_ENV,
+    LoadedModel,
+    ModelInfo,
+    NoModelError,
+    champion_info,
+    export_champion,
+    fast_predict,
+    load,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-MODEL_PATH_ENV = "MNIST_MODEL_PATH"
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # one image file
-MAX_BODY_BYTES = 64 * 1024 * 1024  # a batch for /invocations
-MAX_BATCH = 10_000  # images per /invocations request
-UPLOAD_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/jpg": "JPEG"}
-NPY_TYPE = "application/x-npy"
-METADATA_FILE = "model.json"
-
-
-class NoModelError(RuntimeError):
-    """No model to serve: the message says what to run first."""
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """Which model answers: registered name, version, alias and where it was loaded from."""
-
-    name: str
-    version: str
-    alias: str
-    source: str
-    run_id: str = ""
-
-
-@dataclass
-class LoadedModel:
-    """A model ready to answer: ``predict`` maps ``(n, 28, 28, 1)`` float32 to ``(n, 10)``."""
-
-    predict: Callable[[np.ndarray], np.ndarray]
-    info: ModelInfo
-
-
-def fast_predict(model: object) -> Callable[[np.ndarray], np.ndarray]:
-    """A function computing class probabilities with as little overhead as the model allows.
-
-    A Keras model is called directly inside one ``tf.function`` with a fixed signature
-    (traced once; ``predict()`` builds a dataset and costs about 50 ms per call). A
-    scikit-learn estimator gets its ``predict_proba`` on flattened pixels.
-    """
-    if hasattr(model, "predict_proba"):
-        return lambda x: np.asarray(model.predict_proba(x.reshape(len(x), -1)), np.float32)
-    from mnist_pipeline._tf import tf
-
-    signature = [tf.TensorSpec((None, *config.INPUT_SHAPE), tf.float32)]
-    call = tf.function(lambda x: model(x, training=False), input_signature=signature)
-    return lambda x: call(x).numpy()
-
-
-def _load_any(source: str) -> object:
-    """Load a ``.keras`` file, an MLflow model directory or an MLflow model URI."""
-    from mnist_pipeline import models, tracking  # noqa: F401  (registers custom layers)
-
-    if source.endswith(".keras"):
-        import keras
-
-        if not Path(source).is_file():
-            raise NoModelError(f"{MODEL_PATH_ENV}={source}: no such file")
-        return keras.saving.load_model(source)
-    if "://" not in source and ":" not in source.split("/")[0] and not Path(source).exists():
-        raise NoModelError(f"{MODEL_PATH_ENV}={source}: no such file or directory")
-    return tracking.load_model(source)
-
-
-def load(source: str | None = None) -> LoadedModel:
-    """Load the model to serve, once, and warm it up.
-
-    Args:
-        source: a ``.keras`` file, an MLflow model directory or URI; by default
-            ``MNIST_MODEL_PATH``, else the registry's champion.
-
-    Raises:
-        NoModelError: nothing to serve (no champion, or a path that does not exist).
-    """
-    source = source or os.environ.get(MODEL_PATH_ENV)
-    if source:
-        model = _load_any(source)
-        meta_file = Path(source).parent / METADATA_FILE if "://" not in source else None
-        meta = json.loads(meta_file.read_text()) if meta_file and meta_file.is_file() else {}
-        info = ModelInfo(
-            name=meta.get("name", Path(source).stem),
-            version=str(meta.get("version", "")),
-            alias=meta.get("alias", ""),
-            source=meta.get("source", Path(source).name if "://" not in source else source),
-            run_id=meta.get("run_id", ""),
-        )
-    else:
-        info = champion_info()
-        model = _load_any(info.source)
-    loaded = LoadedModel(fast_predict(model), info)
-    loaded.predict(np.zeros((1, *config.INPUT_SHAPE), np.float32))  # trace once, now
-    return loaded
-
-
-def champion_info() -> ModelInfo:
-    """The registry's champion, or :class:`NoModelError` saying what to run first."""
-    from mlflow.exceptions import MlflowException
-
-    from mnist_pipeline import tracking
-
-    try:
-        found = tracking.client().get_model_version_by_alias(
-            config.REGISTERED_MODEL, config.CHAMPION_ALIAS
-        )
-    except MlflowException:
-        raise NoModelError(
-            f"no model version carries the '{config.CHAMPION_ALIAS}' alias of "
-            f"'{config.REGISTERED_MODEL}' in {config.mlflow_tracking_uri()}: run "
-            "'make notebooks' first (chapter 09 chooses the champion), or set "
-            f"{MODEL_PATH_ENV} to a model file"
-        ) from None
-    return ModelInfo(
-        name=config.REGISTERED_MODEL,
-        version=str(found.version),
-        alias=config.CHAMPION_ALIAS,
-        source=f"models:/{config.REGISTERED_MODEL}@{config.CHAMPION_ALIAS}",
-        run_id=found.run_id or "",
-    )
-
-
-def export_champion(directory: Path | str) -> Path:
-    """Save the champion as ``model.keras`` (or an MLflow model directory) with its metadata.
-
-    The exported directory is what the Docker image copies, so that the container serves
-    the champion without a tracking server.
-    """
-    from mnist_pipeline import tracking
-
-    info = champion_info()
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    model = tracking.load_model(info.source)
-    if hasattr(model, "predict_proba"):
-        import mlflow
-
-        target = directory / "mlflow-model"
-        mlflow.artifacts.download_artifacts(artifact_uri=info.source, dst_path=str(target))
-    else:
-        target = directory / "model.keras"
-        model.save(target)
-    meta = {**asdict(info), "exported_from": info.source, "source": target.name}
-    (directory / METADATA_FILE).write_text(json.dumps(meta, indent=2) + "\n")
-    return target
+MULTIPART_OVERHEAD = 64 * 1024  # bytes of a multipart body besides the file
 
 
 def input_png(image: np.ndarray) -> str:
@@ -197,121 +78,64 @@ def input_png(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def as_batch(array: object) -> np.ndarray:
-    """Check and reshape prepared inputs to ``(n, 28, 28, 1)`` float32.
-
-    Accepted shapes: ``(n, 28, 28, 1)``, ``(n, 28, 28)``, ``(n, 784)``; values in [0, 1].
-
-    Raises:
-        HTTPException: 422 for the wrong type, shape or range, 413 for too many images.
-    """
-    try:
-        batch = np.asarray(array, dtype=np.float32)
-    except (ValueError, TypeError):
-        raise HTTPException(
-            422, "inputs must be numbers: a nested list of floats of shape (n, 28, 28)"
-        ) from None
-    side = config.IMAGE_SHAPE[0]
-    shapes = {(side, side, 1), (side, side), (side * side,)}
-    if batch.ndim < 2 or tuple(batch.shape[1:]) not in shapes:
-        raise HTTPException(
-            422,
-            f"inputs have shape {batch.shape}; expected (n, 28, 28, 1), (n, 28, 28) or (n, 784)",
-        )
-    if len(batch) == 0:
-        raise HTTPException(422, "inputs hold no image")
-    if len(batch) > MAX_BATCH:
-        raise HTTPException(
-            413, f"{len(batch):,} images in one request; the limit is {MAX_BATCH:,}"
-        )
-    if not np.isfinite(batch).all():
-        raise HTTPException(422, "inputs contain NaN or infinite values")
-    if batch.min() < 0 or batch.max() > 1:
-        raise HTTPException(
-            422,
-            f"inputs range over [{batch.min():g}, {batch.max():g}]; expected [0, 1] "
-            "(divide 0-255 pixels by 255, ink high)",
-        )
-    return batch.reshape(len(batch), *config.INPUT_SHAPE)
-
-
-_PLAIN_JSON_BATCH = re.compile(
-    rb'\s*\{\s*"(?:inputs|instances)"\s*:\s*(\[[0-9eE+\-.,\[\]\s]*\])\s*\}\s*'
-)
-
-
-def _skeleton(shape: tuple[int, ...]) -> bytes:
-    """The brackets and commas of a JSON array of ``shape``, numbers and spaces removed."""
-    inner = b"[" + b"," * (shape[-1] - 1) + b"]"
-    for size in reversed(shape[:-1]):
-        inner = b"[" + b",".join([inner] * size) + b"]"
-    return inner
-
-
-def fast_json_batch(body: bytes) -> np.ndarray | None:
-    """Parse ``{"inputs": [...]}`` of plain numbers straight into float32, or None.
-
-    Building 784,000 Python floats (``json.loads``) costs about a second per 1,000 images
-    here; this reads the numbers in C and checks the brackets against the documented shapes.
-    Anything else (another shape, NaN, extra keys, odd spacing of keys) returns None, and the
-    general path answers, with its error messages.
-    """
-    match = _PLAIN_JSON_BATCH.fullmatch(body)
-    if match is None:
-        return None
-    array = match.group(1)
-    skeleton = array.translate(None, b"0123456789eE+-. \t\r\n")
-    depth = len(skeleton) - len(skeleton.lstrip(b"["))
-    per_image = {4: (28, 28, 1), 3: (28, 28), 2: (784,)}.get(depth)
-    if per_image is None:
-        return None
-    text = array.translate(bytes.maketrans(b"[]", b"  ")).decode("ascii")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # text mode with a separator: supported, in C
-            numbers = np.fromstring(text, sep=",", dtype=np.float32)
-    except ValueError:  # a token that is not a number
-        return None
-    n, rest = divmod(numbers.size, int(np.prod(per_image)))
-    if n == 0 or rest or skeleton != _skeleton((n, *per_image)):
-        return None
-    return numbers.reshape(n, *per_image)
-
-
-def _parse_json_inputs(body: bytes) -> object:
-    try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HTTPException(400, f"malformed JSON: {exc}") from None
-    if not isinstance(payload, dict) or not ({"inputs", "instances"} & payload.keys()):
-        raise HTTPException(
-            400,
-            'expected a JSON object {"inputs": [...]} or {"instances": [...]} '
-            "(MLflow's scoring protocol for tensors)",
-        )
-    return payload.get("inputs", payload.get("instances"))
-
-
-def _parse_npy(body: bytes) -> np.ndarray:
-    try:
-        array = np.load(io.BytesIO(body), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise HTTPException(400, f"malformed .npy body: {exc}") from None
-    if not isinstance(array, np.ndarray) or array.dtype.kind not in "fiu":
-        raise HTTPException(422, f".npy body of dtype {array.dtype}; expected numbers")
-    return array
-
-
 def _check_length(request: Request, limit: int) -> None:
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit:
         raise HTTPException(413, f"request of {int(length):,} bytes; the limit is {limit:,}")
 
 
-def create_app(model: LoadedModel | None = None) -> FastAPI:
-    """The service. Without ``model``, :func:`load` runs once at start-up (and fails it)."""
-    from contextlib import asynccontextmanager
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
+
+async def _uploaded(request: Request) -> tuple[bytes, str, str]:
+    """The bytes, name and declared type of the form field ``file``.
+
+    Raises:
+        HTTPException: 415 for a body that is not a form, 413 over the limit, 400 with no
+            field ``file``.
+    """
+    if _content_type(request) != "multipart/form-data":
+        raise HTTPException(
+            415,
+            "send the image as multipart/form-data in the field 'file', not "
+            f"{_content_type(request) or 'a body without a content type'}",
+        )
+    _check_length(request, MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)
+    try:
+        form = await request.form(max_files=4, max_fields=16)
+    except Exception as exc:  # Starlette raises its own errors for a malformed form
+        if isinstance(exc, HTTPException):
+            raise
+        raise HTTPException(400, f"malformed multipart/form-data body: {exc}") from None
+    field = form.get("file")
+    if field is None:
+        raise HTTPException(400, "no file uploaded: send one PNG or JPEG in the field 'file'")
+    if isinstance(field, str):  # a plain form value rather than a file part
+        return field.encode(), "file", ""
+    data = await field.read(MAX_UPLOAD_BYTES + 1)
+    return data, field.filename or "upload", field.content_type or ""
+
+
+def _answer(probabilities: np.ndarray, accept: str, binary: bool) -> Response:
+    """Probabilities as ``.npy`` or JSON, as the request asked."""
+    if NPY_TYPE in accept or (binary and "application/json" not in accept):
+        buffer = io.BytesIO()
+        np.save(buffer, probabilities.astype(np.float32), allow_pickle=False)
+        return Response(buffer.getvalue(), media_type=NPY_TYPE)
+    text = json.dumps({"predictions": np.round(probabilities, 6).tolist()})
+    return Response(text, media_type="application/json")
+
+
+def create_app(model: LoadedModel | None = None) -> FastAPI:
+    """The service. Without ``model``, :func:`load` runs once at start-up (and fails it).
+
+    Args:
+        model: a loaded model to serve (tests pass a tiny one).
+
+    Returns:
+        The FastAPI application.
+    """
     state: dict[str, object] = {"model": model, "started": time.time()}
     lock = threading.Lock()
 
@@ -327,6 +151,7 @@ def create_app(model: LoadedModel | None = None) -> FastAPI:
         version="1",
         lifespan=lifespan,
     )
+    not_ready = schema.errors(_503="the model is not loaded yet")
 
     def current() -> LoadedModel:
         loaded = state["model"]
@@ -344,7 +169,7 @@ def create_app(model: LoadedModel | None = None) -> FastAPI:
             resources.files("mnist_pipeline").joinpath("static/index.html").read_text()
         )
 
-    @app.get("/health")
+    @app.get("/health", response_model=schema.Health)
     def health() -> dict:
         """Ready or not, and which model version answers."""
         loaded = state["model"]
@@ -354,41 +179,37 @@ def create_app(model: LoadedModel | None = None) -> FastAPI:
             "uptime_s": round(time.time() - state["started"], 1),
         }
 
-    @app.post("/predict")
-    async def predict(
-        request: Request, file: Annotated[UploadFile | None, File()] = None
-    ) -> JSONResponse:
+    @app.get(
+        "/model-card",
+        response_class=Response,
+        responses={**schema.MODEL_CARD_OK, **schema.errors(_404="the model has no card")},
+    )
+    def model_card() -> Response:
+        """The served model's card (Markdown): the registered version's description."""
+        card = current().card
+        if not card:
+            info = current().info
+            raise HTTPException(404, f"{info.name} version {info.version or '-'} has no model card")
+        return Response(card, media_type="text/markdown; charset=utf-8")
+
+    @app.post(
+        "/predict",
+        openapi_extra=schema.PREDICT_BODY,
+        responses={
+            200: {"model": schema.Prediction, "description": "the digit"},
+            **schema.errors(
+                _400="no field 'file', or a malformed form",
+                _413=f"over {MAX_UPLOAD_BYTES:,} bytes or 25 million pixels",
+                _415="not multipart/form-data, or a file other than PNG or JPEG",
+                _422="an empty, unreadable or truncated file, a blank page or an all-ink page",
+            ),
+            **not_ready,
+        },
+    )
+    async def predict(request: Request) -> JSONResponse:
         """Read one uploaded PNG or JPEG (form field ``file``) and return the digit."""
-        content_type = request.headers.get("content-type", "")
-        if not content_type.startswith("multipart/form-data"):
-            raise HTTPException(
-                415,
-                f"send the image as multipart/form-data in the field 'file', not "
-                f"{content_type or 'a body without a content type'}",
-            )
-        _check_length(request, MAX_UPLOAD_BYTES + 64 * 1024)
-        if file is None:
-            raise HTTPException(400, "no file uploaded: send one PNG or JPEG in the field 'file'")
-        declared = (file.content_type or "").split(";")[0].strip().lower()
-        if declared not in UPLOAD_TYPES and declared != "application/octet-stream":
-            raise HTTPException(
-                415, f"{file.filename}: {declared} is not accepted; send a PNG or JPEG"
-            )
-        data = await file.read(MAX_UPLOAD_BYTES + 1)
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise HTTPException(413, f"{file.filename}: larger than {MAX_UPLOAD_BYTES:,} bytes")
-        name = file.filename or "upload"
-        found = preprocess.image_format(data) if data else None
-        if found == "too large":
-            raise HTTPException(413, f"{name}: too large")
-        if data and found is not None and found not in UPLOAD_TYPES.values():
-            raise HTTPException(415, f"{name}: a {found} image; send a PNG or JPEG")
-        try:
-            image = await run_in_threadpool(preprocess.digit_from_bytes, data, name)
-        except preprocess.ImageTooLargeError as exc:
-            raise HTTPException(413, str(exc)) from None
-        except preprocess.InvalidImageError as exc:
-            raise HTTPException(422, str(exc)) from None
+        data, name, declared = await _uploaded(request)
+        image = await run_in_threadpool(image_from_upload, data, name, declared)
         start = time.perf_counter()
         probabilities = (await run_in_threadpool(infer, image[np.newaxis]))[0]
         return JSONResponse(
@@ -402,47 +223,46 @@ def create_app(model: LoadedModel | None = None) -> FastAPI:
             }
         )
 
-    @app.post("/invocations")
+    @app.post(
+        "/invocations",
+        openapi_extra=schema.INVOCATIONS_BODY,
+        responses={
+            **schema.INVOCATIONS_OK,
+            **schema.errors(
+                _400="malformed JSON or .npy, or JSON without inputs, instances or a DataFrame",
+                _413=f"over {MAX_BODY_BYTES:,} bytes or {MAX_BATCH:,} images",
+                _415="a content type other than application/json or application/x-npy",
+                _422="inputs of the wrong type, shape or range",
+            ),
+            **not_ready,
+        },
+    )
     async def invocations(request: Request) -> Response:
         """Class probabilities for a batch of prepared inputs (MLflow's scoring protocol).
 
-        JSON: ``{"inputs": [[[...28 floats] x 28] x n]}`` answered ``{"predictions": ...}``.
-        Binary: a ``.npy`` body with ``Content-Type: application/x-npy``, answered as a
-        ``(n, 10)`` float32 ``.npy`` unless ``Accept: application/json``.
+        JSON: ``{"inputs": [[[...28 floats] x 28] x n]}`` (or ``instances``, or a DataFrame of
+        784 pixel columns as ``dataframe_split`` or ``dataframe_records``) answered
+        ``{"predictions": ...}``. Binary: a ``.npy`` body with ``Content-Type:
+        application/x-npy``, answered as a ``(n, 10)`` float32 ``.npy`` unless
+        ``Accept: application/json``.
         """
         _check_length(request, MAX_BODY_BYTES)
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        content_type = _content_type(request)
         if content_type not in {"application/json", NPY_TYPE, "application/octet-stream"}:
             raise HTTPException(
                 415, f"{content_type or 'no content type'}: send application/json or {NPY_TYPE}"
             )
         body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            raise HTTPException(
-                413, f"request of {len(body):,} bytes; the limit is {MAX_BODY_BYTES:,}"
-            )
-        binary = content_type != "application/json"
-        if binary:
-            raw = _parse_npy(body)
-        else:
-            raw = fast_json_batch(body)
-            if raw is None:
-                raw = await run_in_threadpool(_parse_json_inputs, body)
-        batch = await run_in_threadpool(as_batch, raw)
+        batch = await run_in_threadpool(batch_from_body, body, content_type)
         probabilities = await run_in_threadpool(infer, batch)
-        accept = request.headers.get("accept", "")
-        if NPY_TYPE in accept or (binary and "application/json" not in accept):
-            buffer = io.BytesIO()
-            np.save(buffer, probabilities.astype(np.float32), allow_pickle=False)
-            return Response(buffer.getvalue(), media_type=NPY_TYPE)
-        text = json.dumps({"predictions": np.round(probabilities, 6).tolist()})
-        return Response(text, media_type="application/json")
+        binary = content_type != "application/json"
+        return _answer(probabilities, request.headers.get("accept", ""), binary)
 
     return app
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m mnist_pipeline.serve [--host H] [--port P] [--model PATH]`` or ``export DIR``."""
+def parser() -> argparse.ArgumentParser:
+    """The command line; ``HOST`` and ``PORT`` in the environment set the defaults."""
     parser = argparse.ArgumentParser(
         prog="python -m mnist_pipeline.serve", description=__doc__.split("\n")[0]
     )
@@ -452,8 +272,19 @@ def main(argv: list[str] | None = None) -> int:
         "--model",
         help=f"a .keras file or MLflow model URI (default: ${MODEL_PATH_ENV}, else the champion)",
     )
-    parser.add_argument("--export", metavar="DIR", help="save the champion into DIR and exit")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--export", metavar="DIR", help="save the champion (and its model card) into DIR and exit"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m mnist_pipeline.serve [--host H] [--port P] [--model PATH]`` or ``--export DIR``.
+
+    Returns:
+        The exit status: 0, or 2 when there is no model to serve.
+    """
+    args = parser().parse_args(argv)
     try:
         if args.export:
             print(f"exported the champion to {export_champion(args.export)}")
@@ -466,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
 
     info = loaded.info
     print(
-        f"serving {info.name} version {info.version or '-'} ({info.source}) on http://{args.host}:{args.port}"
+        f"serving {info.name} version {info.version or '-'} ({info.source}) "
+        f"on http://{args.host}:{args.port}"
     )
     uvicorn.run(create_app(loaded), host=args.host, port=args.port, log_level="warning")
     return 0
