@@ -12,6 +12,18 @@ PYTHON_BOOT ?= $(shell for p in $(SUPPORTED_PYTHONS); do \
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# GPU=1 (Linux x86_64 with an NVIDIA driver): the 'gpu' extra, TensorFlow's CUDA build and NVIDIA's
+# CUDA wheels (several GB), in place of tensorflow-cpu. Plain `make setup` installs no CUDA wheels.
+# The choice sticks (the stamp records it): later targets keep it; `make setup GPU=0` goes back.
+INSTALLED_TF := $(shell cat $(STAMP) 2>/dev/null)
+GPU ?= $(if $(filter gpu,$(INSTALLED_TF)),1,0)
+TF_BUILD := $(if $(filter 1,$(GPU)),gpu,default)
+# tensorflow and tensorflow-cpu install the same files: installing the GPU build, or going back
+# from it, removes both first.
+TF_SWAP := $(if $(filter gpu,$(TF_BUILD) $(INSTALLED_TF)),tensorflow tensorflow-cpu)
+comma := ,
+EXTRAS := dev$(if $(filter gpu,$(TF_BUILD)),$(comma)gpu)
+EXCLUDES := $(if $(filter gpu,$(TF_BUILD)),--excludes <(echo tensorflow-cpu))
 KERNEL := mnist-pipeline
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 # The service's port on 127.0.0.1 (make serve; the Docker image listens on $$PORT, also 8000).
@@ -20,7 +32,7 @@ SERVE_PORT ?= 8000
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := true
 
-.PHONY: help all setup data notebooks report test test-fast lab mlflow-ui serve bench-serve export-model \
+.PHONY: FORCE help all setup data notebooks report test test-fast lab mlflow-ui serve bench-serve export-model \
   lint format lock clean distclean
 
 help: ## show this help
@@ -28,18 +40,24 @@ help: ## show this help
 
 all: setup data notebooks report ## set up, fetch the data, execute the notebooks, render the report
 
-$(STAMP): pyproject.toml requirements.lock
+# Rebuilt when the pins change, or when GPU= asks for the other TensorFlow build than the installed one.
+$(STAMP): pyproject.toml requirements.lock $(if $(filter-out $(TF_BUILD),$(INSTALLED_TF)),FORCE)
 	@test -n "$(PYTHON_BOOT)" || \
 	  { echo "No Python 3.11, 3.12 or 3.13 found on PATH: install one, or set PYTHON_BOOT=/path/to/python3.x"; exit 1; }
 	@$(PYTHON_BOOT) -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' || \
 	  { echo "$(PYTHON_BOOT) is $$($(PYTHON_BOOT) --version 2>&1); Python 3.11 to 3.13 is required"; exit 1; }
+	@[ "$(TF_BUILD)" != gpu ] || [ "$$(uname -sm)" = "Linux x86_64" ] || \
+	  { echo "GPU=1: TensorFlow's CUDA wheels are for Linux x86_64 only, not $$(uname -sm); run 'make setup GPU=0'"; exit 1; }
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet "$$(grep -E '^uv==' requirements.lock)"
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -c requirements.lock -e ".[dev]"
+	$(if $(TF_SWAP),$(VENV)/bin/uv pip uninstall --quiet --python $(PY) $(TF_SWAP))
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -c requirements.lock $(EXCLUDES) -e ".[$(EXTRAS)]"
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (mnist-pipeline)"
-	@touch $@
+	@echo $(TF_BUILD) > $@
 
-setup: $(STAMP) ## create .venv with the pinned dependencies, the package and the Jupyter kernel
+setup: $(STAMP) ## create .venv with the pinned dependencies, the package and the Jupyter kernel (GPU=1: CUDA build)
+
+FORCE:
 
 data: $(STAMP) ## fetch, verify and cache MNIST in data/raw/mnist.npz
 	$(PY) -m mnist_pipeline.data
@@ -92,8 +110,8 @@ format: $(STAMP) ## format with ruff
 	$(VENV)/bin/ruff check --fix src tests notebooks report
 
 lock: $(STAMP) ## re-pin requirements.lock for Python 3.11 to 3.13 (keeps current pins where it can)
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
-	  --no-header --no-annotate --quiet -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra gpu --extra postgres --universal \
+	  --python-version 3.11 --no-header --no-annotate --quiet -o requirements.lock
 	@sed -i '1i # Pinned versions of every package, direct or not, for Python 3.11 to 3.13 on any platform\n# (one universal lock: markers select what differs). Regenerate with '"'"'make lock'"'"'.' requirements.lock
 
 clean: ## remove the rendered book and caches (keeps data, runs and .venv)

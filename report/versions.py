@@ -50,7 +50,7 @@ def locked(lock: Path = ROOT / "requirements.lock") -> dict[str, str]:
     for line in lock.read_text().splitlines():
         name, sep, version = line.partition("==")
         if sep:
-            pins[canonical(name)] = version.strip()
+            pins[canonical(name)] = version.split(";")[0].strip()  # without its marker
     return pins
 
 
