@@ -62,10 +62,14 @@ FORCE:
 data: $(STAMP) ## fetch, verify and cache MNIST in data/raw/mnist.npz
 	$(PY) -m mnist_pipeline.data
 
+# The kernels talk to nbconvert over Unix sockets (IPC transport), not loopback TCP: nothing to
+# eavesdrop on, so ipykernel has no "running over TCP without encryption" warning to print.
+# On Windows, where ZeroMQ's IPC transport may be missing, the kernel keeps TCP (and the warning).
 notebooks: data ## execute every notebook in order, in place, logging runs to ./mlflow.db and ./optuna.db
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.kernel_name=$(KERNEL) --ExecutePreprocessor.timeout=-1 \
-	  --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
+	  --ExecutePreprocessor.record_timing=False \
+	  --KernelManager.transport=$(if $(filter Windows_NT,$(OS)),tcp,ipc) $(NOTEBOOKS)
 
 report: $(STAMP) ## render the Quarto book (HTML and PDF) into _book/
 	@command -v quarto >/dev/null || test -x $(VENV)/bin/quarto || \

@@ -1,13 +1,17 @@
-"""``pytest --nbval`` as users type it, from the repository root.
+"""Every pytest run, from the repository root, works against throw-away stores.
 
-With ``--nbval`` (or ``--nbval-lax``), the notebooks are validated with the project's
-sanitize patterns and the current environment's kernel, and against throw-away state:
-the kernels nbval starts inherit this process's environment, so setting
-``MLFLOW_TRACKING_URI``, ``OPTUNA_STORAGE`` and ``MNIST_VARIABLES_FILE`` here, before any
-kernel starts, sends every run, registered model and alias to a temporary SQLite store, the
-search's trials to a temporary study, and the report's variables to a temporary file, never to
-the user's ``mlflow.db``, ``optuna.db`` or ``_variables.yml``.
-Set ``MLFLOW_TRACKING_URI`` yourself to choose the store instead.
+Whatever the environment says, a test session (unit tests and ``pytest --nbval`` alike, so
+``make test`` and ``.ci/run`` too) sends MLflow's runs, registered models and aliases to a
+temporary SQLite store, the search's Optuna study to a temporary database, and the report's
+variables to a temporary ``_variables.yml``, never to the user's own: a shell whose
+``MLFLOW_TRACKING_URI`` points at a team's tracking server is overridden for the session. The
+kernels nbval starts inherit this process's environment, so setting the variables here, before
+any kernel starts, covers the notebooks as well. ``MNIST_TEST_USE_MY_STORES=1`` opts out: the
+session then uses whatever the environment (or the project's defaults) names.
+
+With ``--nbval`` (or ``--nbval-lax``), the notebooks are also validated with the project's
+sanitize patterns and the current environment's kernel. nbval sends each kernel's stderr to
+``/dev/null``, so ipykernel's "running over TCP without encryption" warning never shows there.
 """
 
 from __future__ import annotations
@@ -18,27 +22,73 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+# Set to 1 to let a test session use the stores the environment names (the user's own).
+OPT_IN = "MNIST_TEST_USE_MY_STORES"
+# The variables a session overrides; MNIST_SEARCH_WORKER is dropped so the search reruns as
+# worker 0, the way the committed notebook ran it.
+STORE_VARIABLES = (
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_REGISTRY_URI",
+    "OPTUNA_STORAGE",
+    "MNIST_VARIABLES_FILE",
+    "MNIST_SEARCH_WORKER",
+)
 _SCRATCH: str | None = None
+_SAVED: dict[str, str | None] = {}
+
+
+def isolated_environment(scratch: str) -> dict[str, str]:
+    """The store variables of a test session whose scratch folder is ``scratch``.
+
+    Args:
+        scratch: an empty temporary folder the session owns.
+
+    Returns:
+        Each store variable's value; the ones absent here are removed from the environment.
+    """
+    mlflow_uri = f"sqlite:///{scratch}/mlflow.db"
+    return {
+        "MLFLOW_TRACKING_URI": mlflow_uri,
+        "MLFLOW_REGISTRY_URI": mlflow_uri,
+        "OPTUNA_STORAGE": f"sqlite:///{scratch}/optuna.db",
+        "MNIST_VARIABLES_FILE": f"{scratch}/_variables.yml",
+    }
 
 
 def pytest_configure(config) -> None:
     global _SCRATCH
-    if not (config.getoption("nbval", False) or config.getoption("nbval_lax", False)):
+    if config.getoption("nbval", False) or config.getoption("nbval_lax", False):
+        if config.option.nbval_sanitize_with is None:
+            config.option.nbval_sanitize_with = str(ROOT / "tests" / "nbval_sanitize.cfg")
+        if config.option.nbval_kernel_name is None:
+            config.option.nbval_current_env = True
+    if os.environ.get(OPT_IN) == "1" or _SCRATCH is not None:
         return
-    if config.option.nbval_sanitize_with is None:
-        config.option.nbval_sanitize_with = str(ROOT / "tests" / "nbval_sanitize.cfg")
-    if config.option.nbval_kernel_name is None:
-        config.option.nbval_current_env = True
-    _SCRATCH = tempfile.mkdtemp(prefix="mnist-nbval-")
-    os.environ.setdefault("MLFLOW_TRACKING_URI", f"sqlite:///{_SCRATCH}/mlflow.db")
-    os.environ["MNIST_VARIABLES_FILE"] = f"{_SCRATCH}/_variables.yml"
-    os.environ["OPTUNA_STORAGE"] = f"sqlite:///{_SCRATCH}/optuna.db"
+    _SCRATCH = tempfile.mkdtemp(prefix="mnist-tests-")
+    _SAVED.update({name: os.environ.get(name) for name in STORE_VARIABLES})
+    wanted = isolated_environment(_SCRATCH)
+    for name in STORE_VARIABLES:
+        if name in wanted:
+            os.environ[name] = wanted[name]
+        else:
+            os.environ.pop(name, None)
+
+
+def pytest_report_header(config) -> str:
+    if _SCRATCH is None:
+        return f"stores: the environment's own ({OPT_IN}=1)"
+    return f"stores: throw-away, in {_SCRATCH} (set {OPT_IN}=1 to use your own)"
 
 
 def pytest_unconfigure(config) -> None:
-    if _SCRATCH is not None:
-        if os.environ.get("MLFLOW_TRACKING_URI", "").startswith(f"sqlite:///{_SCRATCH}"):
-            os.environ.pop("MLFLOW_TRACKING_URI")
-        os.environ.pop("MNIST_VARIABLES_FILE", None)
-        os.environ.pop("OPTUNA_STORAGE", None)
-        shutil.rmtree(_SCRATCH, ignore_errors=True)
+    global _SCRATCH
+    if _SCRATCH is None:
+        return
+    for name, value in _SAVED.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    _SAVED.clear()
+    shutil.rmtree(_SCRATCH, ignore_errors=True)
+    _SCRATCH = None
