@@ -134,3 +134,18 @@ def test_every_digit_image_uses_one_colour_map():
     for name in ("digit_grid", "mean_images", "augmented_samples", "probability_bars"):
         maps = {im.get_cmap().name for ax in CASES[name]().axes for im in ax.get_images()}
         assert maps == {plots.DIGIT_CMAP}, name
+
+
+def test_corruption_gallery_shows_the_clean_digit_and_all_fifteen_corruptions():
+    from mnist_pipeline import mnistc
+
+    before = plt.get_fignums()
+    fig = plots.corruption_gallery(IMAGES[0] / 255, seed=0)
+    assert plt.get_fignums() == before, "plots must not register figures with pyplot"
+    assert fig._suptitle.get_text().strip()
+    titles = [ax.get_title() for ax in fig.axes if ax.get_images()]
+    assert titles == ["clean"] + [name.replace("_", " ") for name in mnistc.CORRUPTIONS]
+    assert {im.get_cmap().name for ax in fig.axes for im in ax.get_images()} == {plots.DIGIT_CMAP}
+    assert fig.get_size_inches()[0] <= plots.MAX_WIDTH_IN + 1e-9
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text().strip()]
+    assert min(sizes) >= plots.MIN_FONT_PT

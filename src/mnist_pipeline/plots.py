@@ -385,3 +385,24 @@ def per_class_recall(recalls: pd.DataFrame, title: str) -> Figure:
     ax.set(title=title, xlabel="digit", ylabel="recall", ylim=(max(0.0, low - 0.02), 1.0))
     fig.legend(loc="outside lower center", ncols=min(5, len(recalls.columns)), frameon=False)
     return fig
+
+
+def corruption_gallery(image: np.ndarray, seed: int) -> Figure:
+    """One digit clean and under each of MNIST-C's 15 corruptions, in the benchmark's order.
+
+    Args:
+        image: one ``(28, 28)`` or ``(28, 28, 1)`` digit, floats in [0, 1].
+        seed: the seed of :func:`mnist_pipeline.mnistc.corrupt_all`.
+    """
+    from mnist_pipeline import mnistc  # imported here: scikit-image loads only for this figure
+
+    digit = np.asarray(image, dtype=np.float32).reshape(1, *config.IMAGE_SHAPE)
+    corrupted = mnistc.corrupt_all(digit, seed)
+    panels = [("clean", digit[0])]
+    panels += [(name.replace("_", " "), batch[0]) for name, batch in corrupted.items()]
+    fig, axes = _image_grid(len(panels), n_cols=8)
+    for ax, (caption, picture) in zip(axes, panels, strict=True):
+        ax.imshow(picture, cmap=DIGIT_CMAP, vmin=0, vmax=1)
+        ax.set_title(caption, fontsize=MIN_FONT_PT)
+    fig.suptitle("One test digit under each MNIST-C corruption")
+    return fig
