@@ -38,6 +38,20 @@ def test_soft_vote_averages_fitted_members_without_refitting_them(pixels):
     assert evaluate.parameter_count(vote) == sum(evaluate.parameter_count(m) for _, m in members)
 
 
+def test_the_soft_vote_spec_builds_only_from_fitted_members(pixels):
+    x, y = pixels
+    with pytest.raises(ValueError, match="specs.soft_vote"):
+        specs.get("soft_vote").build()  # the registry's entry: title and bar, no members
+    members = [(k, specs.get(k).build().fit(x, y)) for k in ("logistic", "forest")]
+    spec = specs.soft_vote(members)
+    assert (spec.key, spec.title) == ("soft_vote", specs.get("soft_vote").title)
+    vote = spec.build().fit(x[:50], y[:50])
+    expected = np.mean([m.predict_proba(x[:5]) for _, m in members], axis=0)
+    np.testing.assert_allclose(vote.predict_proba(x[:5]), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="at least one"):
+        specs.soft_vote([])
+
+
 def test_parameter_count_of_logistic_regression_is_its_coefficients(pixels):
     x, y = pixels
     model = baselines.build_logistic_regression().fit(x, y)

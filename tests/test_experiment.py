@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_pipeline import experiment, models, prepare, specs, tracking
+from mnist_pipeline import experiment, prepare, specs, tracking, train
 from tests.conftest import make_tiny_mnist
 
 
@@ -49,7 +49,7 @@ def test_a_recalibrating_spec_re_estimates_batch_norm_after_training(mlflow_stor
     assert params["batchnorm_recalibration"] == "100"
     first_bn = next(layer for layer in result.model.layers if "batch_norm" in layer.name)
     moving = np.asarray(first_bn.moving_mean).copy()
-    models.recalibrate_batchnorm(result.model, tiny_splits.x_train[:100])  # what run did
+    train.recalibrate_batchnorm(result.model, tiny_splits.x_train[:100])  # what run did
     np.testing.assert_allclose(first_bn.moving_mean, moving, rtol=1e-6)
 
 

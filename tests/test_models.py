@@ -113,25 +113,6 @@ def test_summary_table_has_every_layer_and_the_total():
     assert table["parameters"][:-1].sum() == model.count_params()
 
 
-def test_stroke_width_layer_thickens_thins_or_keeps_each_image():
-    layer = models.RandomStrokeWidth(rate=0.5, seed=0)
-    images = np.zeros((64, 28, 28, 1), dtype=np.float32)
-    images[:, 10:18, 13:15] = 1.0  # a 2-pixel bar: 16 pixels of ink
-    out = np.asarray(layer(images, training=True))
-    ink = out.reshape(64, -1).sum(axis=1)
-    assert set(np.round(ink).astype(int)) <= {0, 16, 40}  # thinned away, kept, or thickened
-    assert len(set(np.round(ink).astype(int))) >= 2
-    np.testing.assert_array_equal(np.asarray(layer(images, training=False)), images)
-
-
-def test_noise_layer_clips_to_the_unit_range_and_spares_inference():
-    layer = models.RandomNoise(max_sigma=0.5, rate=1.0, seed=0)
-    images = np.full((8, 28, 28, 1), 0.5, dtype=np.float32)
-    out = np.asarray(layer(images, training=True))
-    assert out.min() >= 0.0 and out.max() <= 1.0 and not np.allclose(out, images)
-    np.testing.assert_array_equal(np.asarray(layer(images, training=False)), images)
-
-
 def test_model_4_saves_and_loads_with_its_custom_layers(tmp_path):
     from mnist_pipeline._tf import keras
 
@@ -142,24 +123,6 @@ def test_model_4_saves_and_loads_with_its_custom_layers(tmp_path):
     np.testing.assert_allclose(again(x, training=False), model(x, training=False), rtol=1e-5)
 
 
-def test_the_inference_model_drops_augmentation_and_loads_without_the_package(tmp_path):
-    import json
-    import zipfile
-
-    model = specs.get("model_4").build(n_train=1000)
-    inference = models.for_inference(model)
-    x = np.random.default_rng(0).random((3, *config.INPUT_SHAPE), dtype=np.float32)
-    np.testing.assert_allclose(inference(x), model(x, training=False), rtol=1e-6)
-    assert inference.count_params() == model.count_params()
-    assert "augmentation" not in [layer.name for layer in inference.layers]
-    inference.save(tmp_path / "m.keras")
-    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
-        saved = json.loads(archive.read("config.json"))
-    assert "mnist_pipeline" not in json.dumps(saved)  # only Keras' own layers: loads anywhere
-    plain = specs.get("model_2").build(n_train=1000)
-    assert models.for_inference(plain) is plain
-
-
 def test_labels_are_readable_names_not_keys():
     assert specs.label("model_2") == "model 2"
     assert specs.label("pca_svm") == "RBF SVM on 50 PCA components"
@@ -167,58 +130,13 @@ def test_labels_are_readable_names_not_keys():
     assert specs.label("test ECE (%)") == "test ECE (%)"
 
 
-def _bn_net():
-    from mnist_pipeline._tf import keras
-
-    layers = keras.layers
-    return keras.Sequential(
-        [
-            keras.Input(shape=(6, 6, 1)),
-            models.RandomNoise(max_sigma=0.5, rate=1.0, seed=0),  # training-only: must be off
-            layers.Conv2D(3, 3, use_bias=False),
-            layers.BatchNormalization(),
-            layers.Dropout(0.5),  # training-only: must be off
-            layers.Flatten(),
-            layers.Dense(4),
-            layers.BatchNormalization(),
-            layers.Dense(2),
-        ]
-    )
-
-
-def test_batchnorm_recalibration_uses_clean_population_statistics_layer_after_layer():
-    net = _bn_net()
-    images = np.random.default_rng(0).random((250, 6, 6, 1), dtype=np.float32)
-    kernel = [w.copy() for w in net.get_weights()]
-    assert models.recalibrate_batchnorm(net, images, batch_size=64) == 2
-    conv_bn, dense_bn = net.layers[2], net.layers[6]
-    features = np.asarray(net.layers[1](images), dtype=np.float64)  # conv of clean images
-    np.testing.assert_allclose(conv_bn.moving_mean, features.mean(axis=(0, 1, 2)), rtol=1e-4)
-    np.testing.assert_allclose(conv_bn.moving_variance, features.var(axis=(0, 1, 2)), rtol=1e-3)
-    hidden = images
-    for layer in net.layers[:6]:  # through the first, recalibrated, batch norm
-        hidden = layer(hidden, training=False)
-    hidden = np.asarray(hidden, dtype=np.float64)
-    np.testing.assert_allclose(dense_bn.moving_mean, hidden.mean(axis=0), rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(dense_bn.moving_variance, hidden.var(axis=0), rtol=1e-3)
-    changed = [not np.array_equal(a, b) for a, b in zip(kernel, net.get_weights(), strict=True)]
-    names = [w.path for w in net.weights]
-    assert all("moving" in n for n, c in zip(names, changed, strict=True) if c)  # weights kept
-
-
-def test_batchnorm_recalibration_refuses_what_it_cannot_do():
-    from mnist_pipeline._tf import keras
-
-    inputs = keras.Input(shape=(4,))
-    functional = keras.Model(inputs, keras.layers.BatchNormalization()(inputs))
-    with pytest.raises(TypeError, match="Sequential"):
-        models.recalibrate_batchnorm(functional, np.zeros((3, 4), np.float32))
-    with pytest.raises(ValueError, match="at least one image"):
-        models.recalibrate_batchnorm(_bn_net(), np.zeros((0, 6, 6, 1), np.float32))
-    plain = specs.get("model_2").build()
-    assert models.recalibrate_batchnorm(plain, np.zeros((2, 28, 28, 1), np.float32)) == 0
-
-
 def test_only_the_augmented_model_recalibrates_its_batch_norm():
     recalibrating = {k for k, s in specs.SPECS.items() if s.recalibrate_batchnorm}
     assert recalibrating == {"model_4", "model_4_no_aug"}  # the ablation keeps the protocol
+
+
+def test_the_augmentation_names_stay_reachable_from_models():
+    from mnist_pipeline import augment
+
+    assert models.augmentation is augment.augmentation  # chapter 8 shows models.augmentation
+    assert models.for_inference is augment.for_inference

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mnist_pipeline import narrate
+from mnist_pipeline import narrate, specs
 
 
 def test_describe_run_states_accuracy_interval_errors_and_ids():
@@ -47,8 +47,8 @@ def test_batchnorm_recalibration_counts_the_errors_before_and_after():
 
 
 def test_compare_errors_counts_fewer_and_more():
-    earlier = {"val_errors": 100, "title": "Model 1: x", "n_parameters": 10}
-    assert "40 fewer" in narrate.compare_errors("Model 2", 60, 5, earlier)
+    earlier = {"val_errors": 100, "model_key": "model_1", "n_parameters": 10}
+    assert "against 100 for model 1, 40 fewer" in narrate.compare_errors("Model 2", 60, 5, earlier)
     assert "20 more" in narrate.compare_errors("Model 2", 120, 5, earlier)
 
 
@@ -73,3 +73,39 @@ def test_mcnemar_readout_names_models_and_reads_the_p_value():
     first, second = text.splitlines()
     assert first.startswith("- M4 against M2: 56 images") and "a real difference" in first
     assert "p = 0.91" in second and "no evidence" in second
+
+
+def _runs() -> pd.DataFrame:
+    rows = [
+        ("model_4", "Model 4: an augmented, robust CNN", 0.995, 30, float("nan")),
+        ("pca_svm", "RBF SVM on 50 PCA components", 0.983, 102, float("nan")),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "model_key": key,
+                "title": title,
+                "architecture": "a",
+                "n_parameters": 1000,
+                "epochs": 1,
+                "val_accuracy": accuracy,
+                "val_ci_low": accuracy - 0.002,
+                "val_ci_high": accuracy + 0.002,
+                "val_errors": errors,
+                "training_seconds": 12.0,
+                "study_val_accuracy": study,
+                "model_version": "1",
+            }
+            for key, title, accuracy, errors, study in rows
+        ]
+    )
+
+
+def test_models_are_named_by_their_spec_label_for_readers():
+    runs = _runs()
+    champion = runs.iloc[0]
+    assert specs.label("pca_svm") == "RBF SVM on 50 PCA components"  # not lowercased
+    assert not hasattr(narrate, "short_name")  # one helper names models: specs.label
+    choice = narrate.champion_choice(runs, champion, n_val=6000)
+    assert choice.startswith("The champion is model 4 (a)")
+    assert "The runner-up, RBF SVM on 50 PCA components, makes 72 more" in choice

@@ -110,6 +110,47 @@ def test_figures_fit_the_page_with_legible_text(name):
     assert min(sizes) >= plots.MIN_FONT_PT, name
 
 
+def test_every_public_figure_function_draws_under_the_style():
+    import inspect
+
+    public = [
+        name
+        for name, function in inspect.getmembers(plots, inspect.isfunction)
+        if function.__module__ == plots.__name__ and not name.startswith("_") and name != "styled"
+    ]
+    unstyled = [name for name in public if not hasattr(getattr(plots, name), "__wrapped__")]
+    assert public and unstyled == []
+
+
+def test_a_figure_takes_the_style_and_leaves_global_settings_alone():
+    import matplotlib as mpl
+
+    before = dict(mpl.rcParams)
+    fig = CASES["training_curves"]()
+    assert dict(mpl.rcParams) == before
+    assert fig.dpi == plots.PNG_DPI != mpl.rcParams["figure.dpi"]
+    ticks = [t.get_fontsize() for ax in fig.axes for t in ax.get_xticklabels()]
+    assert set(ticks) == {plots.STYLE["xtick.labelsize"]}
+
+
+def test_importing_the_package_leaves_matplotlib_settings_unchanged():
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, matplotlib as mpl\n"
+        "before = {k: repr(v) for k, v in mpl.rcParams.items()}\n"
+        "import mnist_pipeline\n"
+        "from mnist_pipeline import plots\n"
+        "after = {k: repr(v) for k, v in mpl.rcParams.items()}\n"
+        "print(json.dumps(sorted(k for k in before if before[k] != after[k])))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
 def test_wide_figures_keep_every_panel_and_shrink_to_the_page():
     fig = plots.probability_bars(IMAGES[:8], np.tile(PROBA[:1], (8, 1)), ["x"] * 8, "P")
     assert fig.get_size_inches()[0] <= plots.MAX_WIDTH_IN

@@ -48,6 +48,14 @@ def test_split_is_stratified_deterministic_and_disjoint():
 def test_class_balance_counts_each_split():
     table = prepare.class_balance(a=np.array([0, 0, 1]), b=np.array([9]))
     assert table.loc[0, "a"] == 2 and table.loc[9, "b"] == 1 and len(table) == 10
+    shares = prepare.class_balance(shares=True, a=np.array([0, 0, 1]), b=np.array([9]))
+    assert shares.loc[0, "a"] == pytest.approx(2 / 3) and shares.sum().tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("labels", [np.array([], dtype=int), np.array([3, 10]), np.array([-1])])
+def test_class_balance_refuses_empty_splits_and_non_digits(labels):
+    with pytest.raises(ValueError, match="split 'bad'"):
+        prepare.class_balance(bad=labels)
 
 
 def test_prepare_splits_normalises_and_keeps_test_untouched():

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -45,19 +49,6 @@ def test_every_call_uses_the_configured_store_whatever_ran_before(tmp_path, monk
     assert not (tmp_path / "mlruns").exists()
 
 
-def test_git_state_names_the_commit_and_whether_the_code_changed():
-    state = tracking.git_state()
-    assert set(state) == {"git_commit", "git_dirty"}
-    assert state["git_dirty"] in {"true", "false", "unknown"}
-    if state["git_commit"] != "unknown":
-        assert len(state["git_commit"]) == 40
-
-
-def test_git_state_outside_a_checkout(monkeypatch, tmp_path):
-    monkeypatch.setattr(config, "PROJ_ROOT", tmp_path)
-    assert tracking.git_state() == {"git_commit": "unknown", "git_dirty": "unknown"}
-
-
 # The tiny model is never trained, so its saved optimizer has no state to restore.
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
 def test_logged_model_is_registered_and_the_champion_alias_loads_it(mlflow_store):
@@ -74,3 +65,29 @@ def test_logged_model_is_registered_and_the_champion_alias_loads_it(mlflow_store
         np.asarray(champion(x, training=False)), np.asarray(model(x, training=False)), rtol=1e-5
     )
     assert tracking.load_model_version(version).count_params() == model.count_params()
+
+
+# The tiny model is never trained, so its saved optimizer has no state to restore.
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+@pytest.mark.slow  # a fresh process imports TensorFlow and MLflow: 15 s to minutes
+def test_model_4_loads_in_a_process_that_never_imported_its_custom_layers(mlflow_store):
+    from mnist_pipeline import augment
+
+    model = specs.get("model_4").build(n_train=1000)
+    x = np.random.default_rng(0).random((3, *config.INPUT_SHAPE), dtype=np.float32)
+    with tracking.start_run("m4", {"model_key": "model_4"}, experiment=mlflow_store):
+        version = tracking.log_model(augment.for_inference(model), x[:2], "model_4")
+    probe = (
+        "import sys, numpy as np\n"
+        "from mnist_pipeline import tracking\n"
+        f"model = tracking.load_model_version({version!r})\n"
+        "x = np.random.default_rng(0).random((3, 28, 28, 1), dtype=np.float32)\n"
+        "print(np.asarray(model(x, training=False)).tolist())\n"
+        "custom = sorted(m for m in sys.modules if m.endswith(('.models', '.augment')))\n"
+        "print([m for m in custom if m.startswith('mnist_pipeline')])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300
+    ).stdout.splitlines()
+    np.testing.assert_allclose(json.loads(out[-2]), model(x, training=False), rtol=1e-5)
+    assert json.loads(out[-1].replace("'", '"')) == []

@@ -6,8 +6,9 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
-from mnist_pipeline import prepare, specs, train
+from mnist_pipeline import augment, prepare, specs, train
 from mnist_pipeline.seeding import set_seed
 
 
@@ -60,3 +61,55 @@ def test_set_seed_works_without_importing_tensorflow():
         "assert 'tensorflow' not in sys.modules, 'set_seed imported TensorFlow'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def _bn_net():
+    from mnist_pipeline._tf import keras
+
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input(shape=(6, 6, 1)),
+            augment.RandomNoise(max_sigma=0.5, rate=1.0, seed=0),  # training-only: must be off
+            layers.Conv2D(3, 3, use_bias=False),
+            layers.BatchNormalization(),
+            layers.Dropout(0.5),  # training-only: must be off
+            layers.Flatten(),
+            layers.Dense(4),
+            layers.BatchNormalization(),
+            layers.Dense(2),
+        ]
+    )
+
+
+def test_batchnorm_recalibration_uses_clean_population_statistics_layer_after_layer():
+    net = _bn_net()
+    images = np.random.default_rng(0).random((250, 6, 6, 1), dtype=np.float32)
+    kernel = [w.copy() for w in net.get_weights()]
+    assert train.recalibrate_batchnorm(net, images, batch_size=64) == 2
+    conv_bn, dense_bn = net.layers[2], net.layers[6]
+    features = np.asarray(net.layers[1](images), dtype=np.float64)  # conv of clean images
+    np.testing.assert_allclose(conv_bn.moving_mean, features.mean(axis=(0, 1, 2)), rtol=1e-4)
+    np.testing.assert_allclose(conv_bn.moving_variance, features.var(axis=(0, 1, 2)), rtol=1e-3)
+    hidden = images
+    for layer in net.layers[:6]:  # through the first, recalibrated, batch norm
+        hidden = layer(hidden, training=False)
+    hidden = np.asarray(hidden, dtype=np.float64)
+    np.testing.assert_allclose(dense_bn.moving_mean, hidden.mean(axis=0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(dense_bn.moving_variance, hidden.var(axis=0), rtol=1e-3)
+    changed = [not np.array_equal(a, b) for a, b in zip(kernel, net.get_weights(), strict=True)]
+    names = [w.path for w in net.weights]
+    assert all("moving" in n for n, c in zip(names, changed, strict=True) if c)  # weights kept
+
+
+def test_batchnorm_recalibration_refuses_what_it_cannot_do():
+    from mnist_pipeline._tf import keras
+
+    inputs = keras.Input(shape=(4,))
+    functional = keras.Model(inputs, keras.layers.BatchNormalization()(inputs))
+    with pytest.raises(TypeError, match="Sequential"):
+        train.recalibrate_batchnorm(functional, np.zeros((3, 4), np.float32))
+    with pytest.raises(ValueError, match="at least one image"):
+        train.recalibrate_batchnorm(_bn_net(), np.zeros((0, 6, 6, 1), np.float32))
+    plain = specs.get("model_2").build()
+    assert train.recalibrate_batchnorm(plain, np.zeros((2, 28, 28, 1), np.float32)) == 0

@@ -51,7 +51,18 @@ def soft_vote(*fitted: tuple[str, ClassifierMixin]) -> ClassifierMixin:
 
     Args:
         fitted: ``(name, fitted classifier)`` pairs.
+
+    Returns:
+        An unfitted ``VotingClassifier`` over the frozen members.
+
+    Raises:
+        ValueError: without members; ``specs.soft_vote(members)`` is the spec to train.
     """
+    if not fitted:
+        raise ValueError(
+            "the soft vote is built from fitted members: train specs.soft_vote(members), "
+            "where members are (name, fitted classifier) pairs"
+        )
     return VotingClassifier(
         [(name, FrozenEstimator(model)) for name, model in fitted], voting="soft"
     )

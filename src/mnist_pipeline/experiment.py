@@ -1,11 +1,11 @@
-"""One path from a model spec to a logged MLflow run, and the schema that reads it back.
+"""One path from a model spec to a logged, registered MLflow run, and the result it returns.
 
 A chapter names *what* to train (a spec, the data); :func:`run` does the *how*: it seeds,
 builds, trains, evaluates on validation and logs one MLflow run whose parameters it derives
 itself (from the spec, the compiled model and the data fingerprint), registers the model
 and returns a :class:`RunResult` that the chapter reads back in prose.
-:func:`latest_runs` reads exactly the parameters and metrics :func:`run` writes, and
-:func:`log_evaluation` records the evaluation chapter's own run, linked to those.
+:mod:`mnist_pipeline.runs` names what a run carries and reads it back (:func:`latest_runs`),
+and :func:`log_evaluation` records the evaluation chapter's own run, linked to those.
 """
 
 from __future__ import annotations
@@ -16,58 +16,44 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import matplotlib.figure
-import mlflow
+import mlflow  # only log_evaluation still calls it directly; everything else: tracking
 import numpy as np
 import pandas as pd
 
 from mnist_pipeline import config, evaluate, narrate, plots, tracking, train
-from mnist_pipeline.models import for_inference, recalibrate_batchnorm, summary_table
+from mnist_pipeline.augment import for_inference
+from mnist_pipeline.models import summary_table
 from mnist_pipeline.prepare import Splits
+from mnist_pipeline.runs import (
+    KIND_TAG,
+    METRICS,
+    MODEL_KEY_TAG,
+    PARAMS,
+    RUN_COLUMNS,
+    history,
+    latest_run,
+    latest_runs,
+    run_metrics,
+    run_params,
+)
 from mnist_pipeline.seeding import set_seed
 from mnist_pipeline.specs import ModelSpec
 
-# The run's schema: the tag that marks a study run, the parameters and metrics it carries.
-MODEL_KEY_TAG = "model_key"
-KIND_TAG = "kind"
-PARAMS = (
-    "title",
-    "group",
-    "family",
-    "n_parameters",
-    "architecture",
-    "estimator",
-    "epochs",
-    "batch_size",
-    "optimizer",
-    "learning_rate",
-    "schedule",
-    "batchnorm_recalibration",
-    "loss",
-    "seed",
-    "data_sha256",
-    "n_train",
-    "n_val",
-    "quality_bar",
-    "study_val_accuracy",
-)
-VAL_METRICS = ("val_accuracy_final", "val_errors", "val_ci_low", "val_ci_high")
-RUN_COLUMNS = [
-    "model_key",
-    "title",
-    "group",
-    "family",
-    "run_id",
-    "architecture",
-    "n_parameters",
-    "epochs",
-    "study_val_accuracy",
-    "val_accuracy",
-    "val_errors",
-    "val_ci_low",
-    "val_ci_high",
-    "train_accuracy",
-    "training_seconds",
-    "model_version",
+# The schema and its read-back live in ``runs``; chapters reach them from here too.
+__all__ = [
+    "KIND_TAG",
+    "METRICS",
+    "MODEL_KEY_TAG",
+    "PARAMS",
+    "RUN_COLUMNS",
+    "RunResult",
+    "history",
+    "latest_run",
+    "latest_runs",
+    "log_evaluation",
+    "run",
+    "run_metrics",
+    "run_params",
 ]
 
 
@@ -119,52 +105,6 @@ class RunResult:
         return f"{self.spec.title} clears its {narrate.pct(bar, 1)} validation bar."
 
 
-def run_params(spec: ModelSpec, model: object, seed: int, splits: Splits) -> dict[str, object]:
-    """The parameters of a run, read from the spec and from the built model itself.
-
-    For a Keras model the optimiser and its learning rate come from ``model.optimizer``, so
-    what is logged is what trained, not what a configuration file says; for a scikit-learn
-    estimator, ``estimator`` holds its own parameters. Fields that do not apply are ``-``.
-    """
-    if spec.family == "keras":
-        rate = model.optimizer._learning_rate  # the schedule itself (Keras 3 keeps it private)
-        fitted = {
-            "architecture": model.name,
-            "estimator": "-",
-            "epochs": spec.epochs,
-            "batch_size": spec.batch_size,
-            "optimizer": type(model.optimizer).__name__,
-            "learning_rate": float(rate.initial_learning_rate if spec.cosine_decay else rate),
-            "schedule": type(rate).__name__ if spec.cosine_decay else "constant",
-            "batchnorm_recalibration": spec.recalibrate_batchnorm or "-",
-            "loss": str(model.loss),
-        }
-    else:
-        fitted = {
-            "architecture": type(model).__name__,
-            "estimator": str(model)[:500],
-            **dict.fromkeys(("epochs", "batch_size", "optimizer", "learning_rate"), "-"),
-            "schedule": "-",
-            "batchnorm_recalibration": "-",
-            "loss": "-",
-        }
-    params = {
-        "title": spec.title,
-        "group": spec.group,
-        "family": spec.family,
-        "n_parameters": evaluate.parameter_count(model),
-        **fitted,
-        "seed": seed,
-        "data_sha256": splits.data_sha256,
-        "n_train": len(splits.x_train),
-        "n_val": len(splits.x_val),
-        "quality_bar": spec.quality_bar,
-        "study_val_accuracy": "-" if spec.study_val_accuracy is None else spec.study_val_accuracy,
-    }
-    assert set(params) == set(PARAMS)  # the schema latest_runs reads
-    return params
-
-
 def _fit(spec: ModelSpec, splits: Splits, verbose: int, callbacks: Sequence) -> tuple:
     if spec.family == "sklearn":
         model = spec.build()
@@ -185,7 +125,7 @@ def _fit(spec: ModelSpec, splits: Splits, verbose: int, callbacks: Sequence) -> 
     )
     if spec.recalibrate_batchnorm:
         start = time.perf_counter()
-        recalibrate_batchnorm(model, splits.x_train[: spec.recalibrate_batchnorm])
+        train.recalibrate_batchnorm(model, splits.x_train[: spec.recalibrate_batchnorm])
         training.seconds += time.perf_counter() - start
     return model, training
 
@@ -234,23 +174,15 @@ def run(
     val = evaluate.accuracy_with_interval(splits.y_val, val_proba.argmax(axis=1))
     tags = {MODEL_KEY_TAG: spec.key, KIND_TAG: kind}
     with tracking.start_run(spec.key, tags, experiment, parent_run_id=parent_run_id) as active:
-        mlflow.log_params(run_params(spec, model, seed, splits))
+        tracking.log_params(run_params(spec, model, seed, splits))
         if training.history:
             tracking.log_history(training.history)
-        mlflow.log_metrics(
-            {
-                "training_seconds": training.seconds,
-                "val_accuracy_final": val["accuracy"],
-                "val_errors": val["errors"],
-                "val_ci_low": val["ci_low"],
-                "val_ci_high": val["ci_high"],
-            }
-        )
+        tracking.log_metrics(run_metrics(val, training.seconds))
         version = None
         if log_model:
             tracking.log_figures(_figures(spec, training, splits.y_val, val_proba))
             if spec.family == "keras":
-                mlflow.log_text(summary_table(model).to_markdown(index=False), "model_summary.md")
+                tracking.log_text(summary_table(model).to_markdown(index=False), "model_summary.md")
             version = tracking.log_model(for_inference(model), splits.x_val[:5], spec.key)
     return RunResult(spec, model, training, val_proba, splits.y_val, active.info.run_id, version)
 
@@ -264,84 +196,6 @@ def _figures(spec: ModelSpec, training: train.TrainingResult, y_val, val_proba) 
     if training.history:
         figures["training_curves.png"] = plots.training_curves(training.history, spec.title)
     return figures
-
-
-def latest_runs(experiment: str = config.MLFLOW_EXPERIMENT) -> pd.DataFrame:
-    """The newest finished training run of each model, with its registered version.
-
-    Args:
-        experiment: the experiment name.
-
-    Returns:
-        One row per model key, sorted by key, with the columns of ``RUN_COLUMNS``.
-    """
-    tracking.client()
-    runs = mlflow.search_runs(
-        experiment_ids=[tracking.experiment_id(experiment)],
-        filter_string=f"status = 'FINISHED' and tags.{KIND_TAG} = 'training'",
-        order_by=["attributes.start_time DESC"],
-    )
-    if runs.empty:
-        return pd.DataFrame(columns=RUN_COLUMNS)
-    newest = runs.drop_duplicates(f"tags.{MODEL_KEY_TAG}").sort_values(f"tags.{MODEL_KEY_TAG}")
-    rows = []
-    for _, r in newest.iterrows():
-        rows.append(
-            {
-                "model_key": r[f"tags.{MODEL_KEY_TAG}"],
-                "title": r["params.title"],
-                "group": r["params.group"],
-                "family": r["params.family"],
-                "run_id": r["run_id"],
-                "architecture": r["params.architecture"],
-                "n_parameters": int(r["params.n_parameters"]),
-                "epochs": int(r["params.epochs"]) if r["params.epochs"] != "-" else 0,
-                "study_val_accuracy": _number(r["params.study_val_accuracy"]),
-                "val_accuracy": r["metrics.val_accuracy_final"],
-                "val_errors": int(r["metrics.val_errors"]),
-                "val_ci_low": r["metrics.val_ci_low"],
-                "val_ci_high": r["metrics.val_ci_high"],
-                "train_accuracy": r.get("metrics.final_accuracy", float("nan")),
-                "training_seconds": r["metrics.training_seconds"],
-                "model_version": tracking.version_of_run(r["run_id"]),
-            }
-        )
-    return pd.DataFrame(rows, columns=RUN_COLUMNS).reset_index(drop=True)
-
-
-def latest_run(key: str, experiment: str = config.MLFLOW_EXPERIMENT) -> pd.Series:
-    """The newest training run of model ``key``.
-
-    Raises:
-        LookupError: when the store has none, saying which chapter to run first.
-    """
-    runs = latest_runs(experiment).set_index("model_key", drop=False)
-    if key not in runs.index:
-        raise LookupError(
-            f"no training run of {key} in {config.mlflow_tracking_uri()}: "
-            "run its chapter (or make notebooks) first"
-        )
-    return runs.loc[key]
-
-
-def history(run_id: str) -> dict[str, list[float]]:
-    """The per-epoch metrics a training run logged (``loss``, ``val_accuracy``...), in order."""
-    mlflow_client = tracking.client()
-    names = ("loss", "accuracy", "val_loss", "val_accuracy")
-    return {
-        name: [
-            m.value
-            for m in sorted(mlflow_client.get_metric_history(run_id, name), key=lambda m: m.step)
-        ]
-        for name in names
-    }
-
-
-def _number(text: str | None) -> float:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return float("nan")
 
 
 def log_evaluation(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import config
+from mnist_pipeline import prepare
 
 
 def ink_on_border(images: np.ndarray, width: int = 1) -> int:
@@ -31,8 +33,16 @@ def intensity_shares(images: np.ndarray) -> dict[str, float]:
     }
 
 
-def class_shares(labels: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Each digit's share of each named split (fractions; columns are splits)."""
-    return pd.DataFrame(
-        {name: np.bincount(y, minlength=config.NUM_CLASSES) / len(y) for name, y in labels.items()}
-    ).rename_axis("digit")
+def class_shares(labels: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Each digit's share of each named split (fractions; columns are splits).
+
+    The exploratory chapter's spelling of :func:`mnist_pipeline.prepare.class_balance`,
+    which does the counting.
+
+    Args:
+        labels: split name to its labels.
+
+    Returns:
+        One row per digit, one column of fractions per split.
+    """
+    return prepare.class_balance(shares=True, **labels)

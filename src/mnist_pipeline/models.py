@@ -7,12 +7,28 @@ training protocol lives in one place.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from mnist_pipeline import config
 from mnist_pipeline._tf import keras
 
+# Model 4's augmentation lives in its own module; its names stay reachable from here, where
+# chapter 8 shows them (``models.augmentation``).
+from mnist_pipeline.augment import RandomNoise, RandomStrokeWidth, augmentation, for_inference
+
+__all__ = [
+    "RandomNoise",
+    "RandomStrokeWidth",
+    "augmentation",
+    "build_augmented_cnn",
+    "build_baseline_cnn",
+    "build_batchnorm_cnn",
+    "build_deeper_cnn",
+    "build_tunable_cnn",
+    "compile_model",
+    "for_inference",
+    "summary_table",
+]
 layers = keras.layers
 STEPS_PER_EXECUTION = 16
 
@@ -148,92 +164,6 @@ def build_tunable_cnn(
     )
 
 
-@keras.saving.register_keras_serializable(package="mnist_pipeline")
-class RandomStrokeWidth(layers.Layer):
-    """Make each image's strokes a pixel thicker or thinner at random, in training only.
-
-    With probability ``rate`` a 3x3 grey dilation (thicker), with probability ``rate`` a 3x3
-    grey erosion (thinner), else nothing: pens and scanners differ in stroke width.
-    """
-
-    def __init__(self, rate: float = 0.25, seed: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.rate, self.seed = rate, seed
-        self.generator = keras.random.SeedGenerator(seed)
-
-    def call(self, images, training=None):
-        if not training:
-            return images
-        thick = keras.ops.max_pool(images, 3, strides=1, padding="same")
-        thin = -keras.ops.max_pool(-images, 3, strides=1, padding="same")
-        draw = keras.random.uniform((keras.ops.shape(images)[0], 1, 1, 1), seed=self.generator)
-        return keras.ops.where(
-            draw < self.rate, thick, keras.ops.where(draw < 2 * self.rate, thin, images)
-        )
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
-
-
-@keras.saving.register_keras_serializable(package="mnist_pipeline")
-class RandomNoise(layers.Layer):
-    """Add Gaussian noise of a random strength to some images and clip to [0, 1], in training.
-
-    With probability ``rate`` an image gets noise whose standard deviation is drawn uniformly
-    up to ``max_sigma``; clipping makes it what a noisy scan looks like (speckles on the
-    paper), unlike Keras' ``GaussianNoise``, which is symmetric and unbounded.
-    """
-
-    def __init__(
-        self, max_sigma: float = 0.35, rate: float = 0.5, seed: int | None = None, **kwargs
-    ):
-        super().__init__(**kwargs)
-        self.max_sigma, self.rate, self.seed = max_sigma, rate, seed
-        self.generator = keras.random.SeedGenerator(seed)
-
-    def call(self, images, training=None):
-        if not training:
-            return images
-        batch = (keras.ops.shape(images)[0], 1, 1, 1)
-        sigma = self.max_sigma * keras.random.uniform(batch, seed=self.generator)
-        on = keras.ops.cast(
-            keras.random.uniform(batch, seed=self.generator) < self.rate, images.dtype
-        )
-        noise = keras.random.normal(keras.ops.shape(images), seed=self.generator)
-        return keras.ops.clip(images + on * sigma * noise, 0.0, 1.0)
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "max_sigma": self.max_sigma,
-            "rate": self.rate,
-            "seed": self.seed,
-        }
-
-
-def augmentation() -> keras.Sequential:
-    """Random changes to each training image, active only in training.
-
-    Keras 3 preprocessing layers first: rotation up to 15 degrees, as the model card's
-    ``ImageDataGenerator`` did; shifts up to 12 % of the frame (the card's 20 % moves a digit
-    by 5.6 pixels, more than any target here, and slowed learning in our trials); zoom from
-    10 % in to 30 % out (the card zoomed out to half size, leaving a 10-pixel digit). Then two
-    layers of ours: strokes a pixel thicker or thinner, and clipped noise as on a bad scan.
-    ``RandomRotation``'s factor is a fraction of a full turn; a positive ``RandomZoom`` factor
-    zooms out. Areas brought in from outside the frame are black, like MNIST's paper.
-    """
-    return keras.Sequential(
-        [
-            layers.RandomRotation(15 / 360, fill_mode="constant", seed=config.SEED),
-            layers.RandomTranslation(0.12, 0.12, fill_mode="constant", seed=config.SEED),
-            layers.RandomZoom((-0.1, 0.3), fill_mode="constant", seed=config.SEED),
-            RandomStrokeWidth(0.25, seed=config.SEED),
-            RandomNoise(0.35, 0.5, seed=config.SEED),
-        ],
-        name="augmentation",
-    )
-
-
 def _conv_bn(filters: int, kernel: int, strides: int = 1, padding: str = "same") -> list:
     return [
         layers.Conv2D(filters, kernel, strides=strides, padding=padding, use_bias=False),
@@ -272,76 +202,6 @@ def build_augmented_cnn(augment: bool = True) -> keras.Model:
         ],
         name="augmented_cnn" if augment else "unaugmented_cnn",
     )
-
-
-def for_inference(model: keras.Model) -> keras.Model:
-    """The same model without its training-only augmentation layers, sharing their weights.
-
-    Augmentation is the identity at inference, so the outputs are the same; what is saved
-    then holds only Keras' own layers and loads anywhere (``mlflow models serve``, a
-    Docker image) without importing this package's custom layers.
-    """
-    if not isinstance(model, keras.Sequential) or not any(
-        layer.name == "augmentation" for layer in model.layers
-    ):
-        return model
-    kept = [layer for layer in model.layers if layer.name != "augmentation"]
-    inference = keras.Sequential([keras.Input(shape=model.input_shape[1:]), *kept], name=model.name)
-    return inference
-
-
-def recalibrate_batchnorm(model: keras.Model, images: np.ndarray, batch_size: int = 1_000) -> int:
-    """Re-estimate every batch-normalisation layer's statistics on clean images, in place.
-
-    During training a batch-norm layer keeps running averages of the mean and variance of
-    what it sees, and a model that trains on augmented images (noise, thinner strokes,
-    shrunken digits) averages statistics of those, not of the clean digits it will be asked
-    about. This replaces them, layer after layer from the input, by the exact mean and
-    (biased, as in training) variance over ``images`` passed through the layers before it in
-    inference mode, so augmentation and dropout are off. The weights do not change.
-
-    Args:
-        model: a trained ``keras.Sequential``.
-        images: clean inputs, shaped like the model's input.
-        batch_size: images per forward pass (memory, not the result).
-
-    Returns:
-        How many batch-normalisation layers were recalibrated.
-
-    Raises:
-        TypeError: for a model that is not ``Sequential`` (the layers must run in order).
-        ValueError: for an empty set of images, or a batch norm that is not channels-last.
-    """
-    if not isinstance(model, keras.Sequential):
-        raise TypeError(
-            f"recalibrate_batchnorm needs a Sequential model, not {type(model).__name__}"
-        )
-    if len(images) == 0:
-        raise ValueError("recalibrate_batchnorm needs at least one image")
-    count = 0
-    for index, layer in enumerate(model.layers):
-        if not isinstance(layer, layers.BatchNormalization):
-            continue
-        before = model.layers[:index]
-        total = np.zeros(layer.moving_mean.shape, dtype=np.float64)
-        squares = np.zeros_like(total)
-        n = 0
-        for start in range(0, len(images), batch_size):
-            x = images[start : start + batch_size]
-            for earlier in before:
-                x = earlier(x, training=False)
-            x = np.asarray(x, dtype=np.float64)
-            if layer.axis not in (-1, x.ndim - 1):
-                raise ValueError(f"{layer.name}: only channels-last batch norm is supported")
-            x = x.reshape(-1, x.shape[-1])
-            total += x.sum(axis=0)
-            squares += (x * x).sum(axis=0)
-            n += len(x)
-        mean = total / n
-        layer.moving_mean.assign(mean.astype("float32"))
-        layer.moving_variance.assign(np.maximum(squares / n - mean**2, 0.0).astype("float32"))
-        count += 1
-    return count
 
 
 def summary_table(model: keras.Model) -> pd.DataFrame:

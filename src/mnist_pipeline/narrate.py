@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import evaluate
+from mnist_pipeline import evaluate, specs
 
 
 def pct(fraction: float, digits: int = 2) -> str:
@@ -101,7 +101,7 @@ def compare_errors(title: str, errors: int, n_parameters: int, earlier: Mapping)
     verb = "fewer" if change >= 0 else "more"
     return (
         f"{title} makes {errors:,} validation errors against {earlier['val_errors']:,} for "
-        f"{earlier['title'].split(':')[0].lower()}, {abs(change):,} {verb}, with "
+        f"{specs.label(earlier['model_key'])}, {abs(change):,} {verb}, with "
         f"{n_parameters:,} parameters against {earlier['n_parameters']:,}."
     )
 
@@ -132,15 +132,10 @@ def reproduction(name: str, measured: float, n: int, reported: float) -> str:
     )
 
 
-def short_name(title: str) -> str:
-    """``"Model 2: a deeper CNN"`` -> ``"model 2"``."""
-    return title.split(":")[0].lower()
-
-
 def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
     """Which model won on validation, by how much, and whether that margin means anything."""
     text = (
-        f"The champion is {short_name(champion['title'])} ({champion['architecture']}), with "
+        f"The champion is {specs.label(champion['model_key'])} ({champion['architecture']}), with "
         f"{pct(champion['val_accuracy'])} validation accuracy; it is registered as version "
         f"{champion['model_version']}."
     )
@@ -156,7 +151,7 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
         else "more than two standard errors"
     )
     return text + (
-        f" The runner-up, {short_name(runner['title'])}, makes "
+        f" The runner-up, {specs.label(runner['model_key'])}, makes "
         f"{int(runner['val_errors'] - champion['val_errors']):,} more validation errors "
         f"({100 * gap:.2f} points); with a standard error of about {100 * se:.2f} points on "
         f"each accuracy, that is {meaning}."
@@ -185,7 +180,7 @@ def report_variables(
     for r in runs.itertuples():
         t = test[r.model_key]
         entry = {
-            "name": short_name(r.title),
+            "name": specs.label(r.model_key),
             "parameters": f"{r.n_parameters:,}",
             "epochs": r.epochs,
             "val_accuracy": pct(r.val_accuracy),
@@ -209,7 +204,7 @@ def report_variables(
         **models,
         "champion": {
             "key": champion["model_key"],
-            "name": short_name(champion["title"]),
+            "name": specs.label(champion["model_key"]),
             "version": str(champion["model_version"]),
             "val_accuracy": pct(champion["val_accuracy"]),
             "test_accuracy": pct(test[champion["model_key"]]["accuracy"]),

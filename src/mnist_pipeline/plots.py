@@ -7,14 +7,16 @@ and nothing accumulates in memory across calls.
 
 Figures are made for the page as well as the screen: at most :data:`MAX_WIDTH_IN` inches
 wide (an A4 text block), stored at :data:`PNG_DPI` dots per inch, with no text under
-8 points at that size, and one colour map for every digit image. Importing this module
-sets those defaults (:data:`STYLE`) once in matplotlib's ``rcParams``.
+8 points at that size, and one colour map for every digit image. Each public function draws
+under those settings (:data:`STYLE`, through :func:`styled`) and leaves matplotlib's global
+``rcParams`` as they were: importing or calling this module changes no one else's figures.
 """
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import matplotlib as mpl
 import numpy as np
@@ -42,7 +44,24 @@ STYLE = {
     "figure.dpi": PNG_DPI,
     "savefig.dpi": PNG_DPI,
 }
-mpl.rcParams.update(STYLE)
+
+
+def styled(function: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Make a figure function draw under :data:`STYLE` without changing global settings.
+
+    Args:
+        function: returns a Figure; everything it creates takes its sizes from ``STYLE``.
+
+    Returns:
+        The function, run inside ``matplotlib.rc_context(STYLE)``.
+    """
+
+    @functools.wraps(function)
+    def under_style(*args, **kwargs) -> Figure:
+        with mpl.rc_context(STYLE):
+            return function(*args, **kwargs)
+
+    return under_style
 
 
 class NotebookFigure(Figure):
@@ -87,6 +106,7 @@ def _image_grid(n: int, n_cols: int, cell: float = 1.3) -> tuple[Figure, np.ndar
     return fig, axes.ravel()
 
 
+@styled
 def digit_grid(images: np.ndarray, titles: Sequence[str], title: str, n_cols: int = 10) -> Figure:
     """Show images in a grid, each with its own caption (label, prediction...).
 
@@ -105,6 +125,7 @@ def digit_grid(images: np.ndarray, titles: Sequence[str], title: str, n_cols: in
     return fig
 
 
+@styled
 def label_distribution(labels: dict[str, np.ndarray]) -> Figure:
     """A seaborn count plot of the digits in each named split."""
     long = pd.DataFrame(
@@ -120,6 +141,7 @@ def label_distribution(labels: dict[str, np.ndarray]) -> Figure:
     return fig
 
 
+@styled
 def mean_images(images: np.ndarray, labels: np.ndarray) -> Figure:
     """The pixel-wise mean image of each digit."""
     fig, axes = _image_grid(config.NUM_CLASSES, config.NUM_CLASSES, cell=1.2)
@@ -130,6 +152,7 @@ def mean_images(images: np.ndarray, labels: np.ndarray) -> Figure:
     return fig
 
 
+@styled
 def pixel_histogram(images: np.ndarray) -> Figure:
     """Histogram of pixel intensities, on a log scale (most pixels are background).
 
@@ -147,6 +170,7 @@ def pixel_histogram(images: np.ndarray) -> Figure:
     return fig
 
 
+@styled
 def projection_scatter(
     coords: np.ndarray,
     labels: np.ndarray,
@@ -181,6 +205,7 @@ def projection_scatter(
     return fig
 
 
+@styled
 def training_curves(history: dict[str, list[float]], title: str) -> Figure:
     """Loss and accuracy per epoch, training against validation."""
     epochs = np.arange(1, len(history["loss"]) + 1)
@@ -210,6 +235,7 @@ def _draw_confusion(ax, matrix: np.ndarray, title: str) -> None:
     ax.set(title=title, xlabel="predicted digit", ylabel="true digit")
 
 
+@styled
 def confusion_heatmap(matrix: np.ndarray, title: str) -> Figure:
     """A confusion matrix as an annotated heatmap (rows true, columns predicted)."""
     fig, ax = _subplots(figsize=(5.2, 4.6))
@@ -217,6 +243,7 @@ def confusion_heatmap(matrix: np.ndarray, title: str) -> Figure:
     return fig
 
 
+@styled
 def probability_bars(
     images: np.ndarray, proba: np.ndarray, titles: Sequence[str], title: str, n_cols: int = 4
 ) -> Figure:
@@ -249,6 +276,7 @@ def probability_bars(
     return fig
 
 
+@styled
 def before_after(
     originals: Sequence[np.ndarray],
     processed: np.ndarray,
@@ -278,6 +306,7 @@ def before_after(
     return fig
 
 
+@styled
 def augmented_samples(originals: np.ndarray, augmented: Sequence[np.ndarray], title: str) -> Figure:
     """Each original digit (top row) above several random augmentations of it.
 
@@ -301,6 +330,7 @@ def augmented_samples(originals: np.ndarray, augmented: Sequence[np.ndarray], ti
     return fig
 
 
+@styled
 def search_history(trials: pd.DataFrame, title: str) -> Figure:
     """Validation accuracy of each trial in order, the best so far, pruned trials marked."""
     fig, ax = _subplots(figsize=(7, 3.8))
@@ -316,6 +346,7 @@ def search_history(trials: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+@styled
 def param_importance(importances: dict[str, float], title: str) -> Figure:
     """How much of the variation in validation accuracy each hyperparameter explains."""
     names = list(importances)[::-1]
@@ -325,6 +356,7 @@ def param_importance(importances: dict[str, float], title: str) -> Figure:
     return fig
 
 
+@styled
 def validation_curves(histories: dict[str, dict[str, list[float]]], title: str) -> Figure:
     """Validation loss and accuracy per epoch of several models, overlaid."""
     fig, axes = _subplots(1, 2, figsize=(MAX_WIDTH_IN, 2.9))
@@ -339,6 +371,7 @@ def validation_curves(histories: dict[str, dict[str, list[float]]], title: str) 
     return fig
 
 
+@styled
 def robustness_curves(curves: pd.DataFrame, title: str) -> Figure:
     """Accuracy against corruption strength, one panel per corruption, one line per model.
 
@@ -363,6 +396,7 @@ def robustness_curves(curves: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+@styled
 def reliability_diagram(bins: dict[str, pd.DataFrame], title: str) -> Figure:
     """Accuracy against confidence per bin for each model; the diagonal is perfect calibration."""
     fig, ax = _subplots(figsize=(5.0, 4.4))
@@ -374,6 +408,7 @@ def reliability_diagram(bins: dict[str, pd.DataFrame], title: str) -> Figure:
     return fig
 
 
+@styled
 def per_class_recall(recalls: pd.DataFrame, title: str) -> Figure:
     """Recall of each digit for every model: rows digits, columns models."""
     fig, ax = _subplots(figsize=(MAX_WIDTH_IN, 3.4))
@@ -387,6 +422,7 @@ def per_class_recall(recalls: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+@styled
 def corruption_gallery(image: np.ndarray, seed: int) -> Figure:
     """One digit clean and under each of MNIST-C's 15 corruptions, in the benchmark's order.
 

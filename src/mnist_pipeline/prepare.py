@@ -92,10 +92,26 @@ def make_splits(mnist: MnistData, n_val: int = config.N_VAL, seed: int = config.
     )
 
 
-def class_balance(**labels: np.ndarray) -> pd.DataFrame:
-    """Count each digit in each named split of labels (one column per split)."""
-    counts = pd.DataFrame(
-        {name: np.bincount(y, minlength=config.NUM_CLASSES) for name, y in labels.items()}
-    )
-    counts.index.name = "digit"
-    return counts
+def class_balance(*, shares: bool = False, **labels: np.ndarray) -> pd.DataFrame:
+    """Count each digit in each named split of labels: the package's one class counter.
+
+    Args:
+        shares: give each digit's fraction of its split instead of its count.
+        **labels: split name to its labels (``train=splits.y_train``...).
+
+    Returns:
+        One row per digit (index ``digit``), one column per split, in the order given.
+
+    Raises:
+        ValueError: for an empty split or a label that is not a digit 0-9.
+    """
+    columns = {}
+    for name, y in labels.items():
+        y = np.asarray(y)
+        if y.size == 0:
+            raise ValueError(f"split {name!r} has no labels")
+        if y.min() < 0 or y.max() >= config.NUM_CLASSES:
+            raise ValueError(f"split {name!r} holds labels outside 0-{config.NUM_CLASSES - 1}")
+        counts = np.bincount(y.astype(np.int64), minlength=config.NUM_CLASSES)
+        columns[name] = counts / y.size if shares else counts
+    return pd.DataFrame(columns).rename_axis("digit")

@@ -17,7 +17,6 @@ import logging
 import os
 from collections.abc import Callable
 
-import mlflow
 import optuna
 import pandas as pd
 
@@ -174,9 +173,9 @@ def run_search(
 def log_summary(study: optuna.Study) -> None:
     """Log the search's outcome on the active (parent) run: best trial, its value and params."""
     states = pd.Series([t.state.name for t in study.trials]).value_counts()
-    mlflow.log_params({f"best_{name}": value for name, value in study.best_params.items()})
-    mlflow.log_params({"search_space": repr(SPACE), "best_trial": study.best_trial.number})
-    mlflow.log_metrics(
+    tracking.log_params({f"best_{name}": value for name, value in study.best_params.items()})
+    tracking.log_params({"search_space": repr(SPACE), "best_trial": study.best_trial.number})
+    tracking.log_metrics(
         {
             "best_val_accuracy": study.best_value,
             **{f"trials_{state.lower()}": int(count) for state, count in states.items()},

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -34,7 +34,7 @@ class ModelSpec:
         cosine_decay: whether the step size decays to zero over training along a cosine.
         recalibrate_batchnorm: after training, re-estimate the batch-norm statistics on this
             many clean training images (0: keep the running averages of training); for a
-            model that trained on augmented images (:func:`models.recalibrate_batchnorm`).
+            model that trained on augmented images (:func:`train.recalibrate_batchnorm`).
         study_val_accuracy: the validation accuracy the original study reported, if any.
         group: where the book presents it: ``"baseline"``, ``"study"``, ``"beyond"`` or
             ``"ablation"`` (model 4 with one ingredient removed, to measure what it buys).
@@ -107,7 +107,7 @@ def _baselines() -> tuple[ModelSpec, ...]:
         ModelSpec(
             key="soft_vote",
             title="Soft vote of the three classical models",
-            builder=baselines.soft_vote,  # the chapter passes the fitted members
+            builder=baselines.soft_vote,  # needs fitted members: build soft_vote(members)
             epochs=0,
             quality_bar=0.97,
             family="sklearn",
@@ -211,6 +211,26 @@ def get(key: str) -> ModelSpec:
         return SPECS[key]
     except KeyError:
         raise KeyError(f"no model spec {key!r}; known: {', '.join(SPECS)}") from None
+
+
+def soft_vote(members: Sequence[tuple[str, object]]) -> ModelSpec:
+    """The soft vote's spec, buildable: its registered entry with the fitted members bound.
+
+    The entry in ``SPECS`` holds the vote's title, bar and group, but a vote is made of
+    models trained first, so only this factory's spec can ``build()``.
+
+    Args:
+        members: ``(name, fitted classifier)`` pairs, in the order they vote.
+
+    Returns:
+        The ``soft_vote`` spec whose builder makes the vote of ``members``.
+
+    Raises:
+        ValueError: for no members.
+    """
+    if not members:
+        raise ValueError("a soft vote needs at least one fitted member")
+    return SPECS["soft_vote"].replace(builder=functools.partial(baselines.soft_vote, *members))
 
 
 def label(key: str) -> str:

@@ -1,5 +1,8 @@
 """MLflow plumbing: the store, runs, logged models, the registry and its aliases.
 
+The package's one door to MLflow: no other module imports it, so every write and read of
+the store goes through a function here.
+
 Every function here talks to the store that :func:`mnist_pipeline.config.mlflow_tracking_uri`
 names, through :func:`client`, which also points MLflow's fluent API at that store: no call
 depends on another having run first, and none writes to a stray ``mlruns/`` in the working
@@ -14,8 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from importlib.metadata import version
 from pathlib import Path
 
@@ -31,12 +33,14 @@ import mlflow
 import mlflow.keras
 import mlflow.sklearn
 import numpy as np
+import pandas as pd
 from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
 from mnist_pipeline import config
+from mnist_pipeline.provenance import git_state
 
 # scikit-learn types the baselines hold that skops, MLflow's safe serialisation, does not trust
 # by default; all are scikit-learn's own (found with skops.io.get_untrusted_types).
@@ -46,8 +50,6 @@ SKOPS_TRUSTED_TYPES = [
     "sklearn.tree._tree.Tree",
     "sklearn.utils._bunch.Bunch",
 ]
-# The package's own sources and dependency pins: what decides what a run computes.
-CODE_PATHS = ("src", "pyproject.toml", "requirements.lock")
 
 
 def artifact_location(tracking_uri: str) -> str | None:
@@ -112,40 +114,6 @@ def setup_tracking(experiment: str = config.MLFLOW_EXPERIMENT) -> str:
     return exp_id
 
 
-def _git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", *args],
-            cwd=config.PROJ_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip()
-
-
-def git_state() -> dict[str, str]:
-    """The commit of the project's checkout and whether its code differs from that commit.
-
-    ``git_dirty`` looks at the package and its dependency pins (``CODE_PATHS``), not at
-    the notebooks: executing the chapters rewrites their stored outputs, so the notebooks
-    of a tree being executed are always "dirty", which would say nothing.
-
-    Returns:
-        ``git_commit`` (``"unknown"`` outside a checkout) and ``git_dirty``
-        (``"true"``, ``"false"`` or ``"unknown"``).
-    """
-    commit = _git("rev-parse", "HEAD")
-    if commit is None:
-        return {"git_commit": "unknown", "git_dirty": "unknown"}
-    changes = _git("status", "--porcelain", "--untracked-files=normal", "--", *CODE_PATHS)
-    dirty = "unknown" if changes is None else str(bool(changes)).lower()
-    return {"git_commit": commit, "git_dirty": dirty}
-
-
 @contextlib.contextmanager
 def start_run(
     run_name: str,
@@ -174,6 +142,55 @@ def start_run(
     ) as run:
         mlflow.log_params(git_state())
         yield run
+
+
+def log_params(params: Mapping[str, object]) -> None:
+    """Log parameters on the active run (each value as its ``str``)."""
+    mlflow.log_params(dict(params))
+
+
+def log_metrics(metrics: Mapping[str, float], step: int | None = None) -> None:
+    """Log metrics on the active run, at ``step`` when given."""
+    mlflow.log_metrics({name: float(value) for name, value in metrics.items()}, step=step)
+
+
+def log_text(text: str, name: str) -> None:
+    """Log ``text`` as an artifact file of the active run, under ``name``."""
+    mlflow.log_text(text, name)
+
+
+def search_runs(
+    experiment: str = config.MLFLOW_EXPERIMENT,
+    filter_string: str = "",
+    order_by: list[str] | None = None,
+) -> pd.DataFrame:
+    """The runs of ``experiment`` that match a filter, as MLflow's table of them.
+
+    Args:
+        experiment: the experiment name.
+        filter_string: MLflow's search filter (``"tags.kind = 'training'"``).
+        order_by: MLflow's ordering clauses (``["attributes.start_time DESC"]``).
+
+    Returns:
+        One row per run: ``run_id``, ``params.*``, ``metrics.*``, ``tags.*`` columns.
+    """
+    return mlflow.search_runs(
+        experiment_ids=[experiment_id(experiment)],
+        filter_string=filter_string,
+        order_by=order_by or [],
+    )
+
+
+def metric_history(run_id: str, names: Iterable[str]) -> dict[str, list[float]]:
+    """Every value a run logged for each metric in ``names``, in step order."""
+    mlflow_client = client()
+    return {
+        name: [
+            m.value
+            for m in sorted(mlflow_client.get_metric_history(run_id, name), key=lambda m: m.step)
+        ]
+        for name in names
+    }
 
 
 def log_history(history: Mapping[str, list[float]]) -> None:
@@ -209,7 +226,7 @@ def log_model(model: object, x_example: np.ndarray, model_key: str) -> str:
     if isinstance(model, keras.Model):
         signature = infer_signature(x_example, np.asarray(model(x_example, training=False)))
         # Pinned here: MLflow would infer them by loading the model in a fresh process, which
-        # cannot rebuild the package's custom augmentation layers and logs a warning.
+        # cannot rebuild a custom layer (``augment.for_inference`` drops model 4's before this).
         requirements = [f"{name}=={version(name)}" for name in ("keras", "tensorflow-cpu", "numpy")]
         info = mlflow.keras.log_model(
             model, name="model", signature=signature, pip_requirements=requirements
@@ -250,9 +267,11 @@ def version_of_run(run_id: str) -> str | None:
 
 
 def load_model(uri: str) -> object:
-    """Load a logged model in its own flavour: a Keras model or a scikit-learn estimator."""
-    from mnist_pipeline import models  # noqa: F401  (registers the custom augmentation layers)
+    """Load a logged model in its own flavour: a Keras model or a scikit-learn estimator.
 
+    A Keras model is logged without its training-only layers (``augment.for_inference``),
+    so loading it needs none of this package's custom layers.
+    """
     client()
     flavors = mlflow.models.get_model_info(uri).flavors
     return mlflow.keras.load_model(uri) if "keras" in flavors else mlflow.sklearn.load_model(uri)

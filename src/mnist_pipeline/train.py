@@ -1,4 +1,5 @@
-"""Quiet, timed training that returns the Keras history and the time it took."""
+"""Quiet, timed training that returns the Keras history and the time it took, and the
+re-estimation of batch-norm statistics on clean images that may follow it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from mnist_pipeline import config
 from mnist_pipeline._tf import keras
 from mnist_pipeline.seeding import set_seed
 
-__all__ = ["TrainingResult", "fit", "set_seed"]
+__all__ = ["TrainingResult", "fit", "recalibrate_batchnorm", "set_seed"]
+layers = keras.layers
 
 
 @dataclass
@@ -70,3 +72,57 @@ def fit(
     return TrainingResult(
         history={k: [float(v) for v in vs] for k, vs in history.history.items()}, seconds=seconds
     )
+
+
+def recalibrate_batchnorm(model: keras.Model, images: np.ndarray, batch_size: int = 1_000) -> int:
+    """Re-estimate every batch-normalisation layer's statistics on clean images, in place.
+
+    During training a batch-norm layer keeps running averages of the mean and variance of
+    what it sees, and a model that trains on augmented images (noise, thinner strokes,
+    shrunken digits) averages statistics of those, not of the clean digits it will be asked
+    about. This replaces them, layer after layer from the input, by the exact mean and
+    (biased, as in training) variance over ``images`` passed through the layers before it in
+    inference mode, so augmentation and dropout are off. The weights do not change.
+
+    Args:
+        model: a trained ``keras.Sequential``.
+        images: clean inputs, shaped like the model's input.
+        batch_size: images per forward pass (memory, not the result).
+
+    Returns:
+        How many batch-normalisation layers were recalibrated.
+
+    Raises:
+        TypeError: for a model that is not ``Sequential`` (the layers must run in order).
+        ValueError: for an empty set of images, or a batch norm that is not channels-last.
+    """
+    if not isinstance(model, keras.Sequential):
+        raise TypeError(
+            f"recalibrate_batchnorm needs a Sequential model, not {type(model).__name__}"
+        )
+    if len(images) == 0:
+        raise ValueError("recalibrate_batchnorm needs at least one image")
+    count = 0
+    for index, layer in enumerate(model.layers):
+        if not isinstance(layer, layers.BatchNormalization):
+            continue
+        before = model.layers[:index]
+        total = np.zeros(layer.moving_mean.shape, dtype=np.float64)
+        squares = np.zeros_like(total)
+        n = 0
+        for start in range(0, len(images), batch_size):
+            x = images[start : start + batch_size]
+            for earlier in before:
+                x = earlier(x, training=False)
+            x = np.asarray(x, dtype=np.float64)
+            if layer.axis not in (-1, x.ndim - 1):
+                raise ValueError(f"{layer.name}: only channels-last batch norm is supported")
+            x = x.reshape(-1, x.shape[-1])
+            total += x.sum(axis=0)
+            squares += (x * x).sum(axis=0)
+            n += len(x)
+        mean = total / n
+        layer.moving_mean.assign(mean.astype("float32"))
+        layer.moving_variance.assign(np.maximum(squares / n - mean**2, 0.0).astype("float32"))
+        count += 1
+    return count

@@ -1,0 +1,215 @@
+"""The schema of a study run: what :func:`mnist_pipeline.experiment.run` logs, read back.
+
+The tags, parameters and final metrics a training run carries are named once here;
+:func:`run_params` and :func:`run_metrics` build what is written, and :func:`latest_runs`
+reads the same names back into one row per model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from mnist_pipeline import config, evaluate, tracking
+from mnist_pipeline.prepare import Splits
+from mnist_pipeline.specs import ModelSpec
+
+# The run's schema: the tag that marks a study run, the parameters and metrics it carries.
+MODEL_KEY_TAG = "model_key"
+KIND_TAG = "kind"
+PARAMS = (
+    "title",
+    "group",
+    "family",
+    "n_parameters",
+    "architecture",
+    "estimator",
+    "epochs",
+    "batch_size",
+    "optimizer",
+    "learning_rate",
+    "schedule",
+    "batchnorm_recalibration",
+    "loss",
+    "seed",
+    "data_sha256",
+    "n_train",
+    "n_val",
+    "quality_bar",
+    "study_val_accuracy",
+)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One final metric of a training run: its name in MLflow and its column in ``RUN_COLUMNS``."""
+
+    logged: str
+    column: str
+    kind: type = float
+
+
+# The run's final metrics: :func:`run_metrics` writes exactly these, :func:`latest_runs`
+# reads them back. ``final_accuracy`` is logged by ``tracking.log_history`` (Keras only).
+METRICS = (
+    Metric("val_accuracy_final", "val_accuracy"),
+    Metric("val_errors", "val_errors", int),
+    Metric("val_ci_low", "val_ci_low"),
+    Metric("val_ci_high", "val_ci_high"),
+    Metric("final_accuracy", "train_accuracy"),
+    Metric("training_seconds", "training_seconds"),
+)
+RUN_COLUMNS = [
+    "model_key",
+    "title",
+    "group",
+    "family",
+    "run_id",
+    "architecture",
+    "n_parameters",
+    "epochs",
+    "study_val_accuracy",
+    "val_accuracy",
+    "val_errors",
+    "val_ci_low",
+    "val_ci_high",
+    "train_accuracy",
+    "training_seconds",
+    "model_version",
+]
+
+
+def run_params(spec: ModelSpec, model: object, seed: int, splits: Splits) -> dict[str, object]:
+    """The parameters of a run, read from the spec and from the built model itself.
+
+    For a Keras model the optimiser and its learning rate come from ``model.optimizer``, so
+    what is logged is what trained, not what a configuration file says; for a scikit-learn
+    estimator, ``estimator`` holds its own parameters. Fields that do not apply are ``-``.
+    """
+    if spec.family == "keras":
+        rate = model.optimizer._learning_rate  # the schedule itself (Keras 3 keeps it private)
+        fitted = {
+            "architecture": model.name,
+            "estimator": "-",
+            "epochs": spec.epochs,
+            "batch_size": spec.batch_size,
+            "optimizer": type(model.optimizer).__name__,
+            "learning_rate": float(rate.initial_learning_rate if spec.cosine_decay else rate),
+            "schedule": type(rate).__name__ if spec.cosine_decay else "constant",
+            "batchnorm_recalibration": spec.recalibrate_batchnorm or "-",
+            "loss": str(model.loss),
+        }
+    else:
+        fitted = {
+            "architecture": type(model).__name__,
+            "estimator": str(model)[:500],
+            **dict.fromkeys(("epochs", "batch_size", "optimizer", "learning_rate"), "-"),
+            "schedule": "-",
+            "batchnorm_recalibration": "-",
+            "loss": "-",
+        }
+    params = {
+        "title": spec.title,
+        "group": spec.group,
+        "family": spec.family,
+        "n_parameters": evaluate.parameter_count(model),
+        **fitted,
+        "seed": seed,
+        "data_sha256": splits.data_sha256,
+        "n_train": len(splits.x_train),
+        "n_val": len(splits.x_val),
+        "quality_bar": spec.quality_bar,
+        "study_val_accuracy": "-" if spec.study_val_accuracy is None else spec.study_val_accuracy,
+    }
+    assert set(params) == set(PARAMS)  # the schema latest_runs reads
+    return params
+
+
+def run_metrics(val: Mapping[str, float], seconds: float) -> dict[str, float]:
+    """The final metrics :func:`run` logs, named as ``METRICS`` says.
+
+    Args:
+        val: validation accuracy, errors and interval (``evaluate.accuracy_with_interval``).
+        seconds: the training time.
+
+    Returns:
+        Logged name to value, for the metrics of ``METRICS`` that :func:`run` writes itself.
+    """
+    values = {f"val_{name}": val[name] for name in ("accuracy", "errors", "ci_low", "ci_high")}
+    values["training_seconds"] = seconds
+    return {m.logged: values[m.column] for m in METRICS if m.column in values}
+
+
+def latest_runs(experiment: str = config.MLFLOW_EXPERIMENT) -> pd.DataFrame:
+    """The newest finished training run of each model, with its registered version.
+
+    Args:
+        experiment: the experiment name.
+
+    Returns:
+        One row per model key, sorted by key, with the columns of ``RUN_COLUMNS``.
+    """
+    runs = tracking.search_runs(
+        experiment,
+        filter_string=f"status = 'FINISHED' and tags.{KIND_TAG} = 'training'",
+        order_by=["attributes.start_time DESC"],
+    )
+    if runs.empty:
+        return pd.DataFrame(columns=RUN_COLUMNS)
+    newest = runs.drop_duplicates(f"tags.{MODEL_KEY_TAG}").sort_values(f"tags.{MODEL_KEY_TAG}")
+    rows = []
+    for _, r in newest.iterrows():
+        rows.append(
+            {
+                "model_key": r[f"tags.{MODEL_KEY_TAG}"],
+                "title": r["params.title"],
+                "group": r["params.group"],
+                "family": r["params.family"],
+                "run_id": r["run_id"],
+                "architecture": r["params.architecture"],
+                "n_parameters": int(r["params.n_parameters"]),
+                "epochs": int(r["params.epochs"]) if r["params.epochs"] != "-" else 0,
+                "study_val_accuracy": _number(r["params.study_val_accuracy"]),
+                **_read_metrics(r),
+                "model_version": tracking.version_of_run(r["run_id"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=RUN_COLUMNS).reset_index(drop=True)
+
+
+def latest_run(key: str, experiment: str = config.MLFLOW_EXPERIMENT) -> pd.Series:
+    """The newest training run of model ``key``.
+
+    Raises:
+        LookupError: when the store has none, saying which chapter to run first.
+    """
+    runs = latest_runs(experiment).set_index("model_key", drop=False)
+    if key not in runs.index:
+        raise LookupError(
+            f"no training run of {key} in {config.mlflow_tracking_uri()}: "
+            "run its chapter (or make notebooks) first"
+        )
+    return runs.loc[key]
+
+
+def history(run_id: str) -> dict[str, list[float]]:
+    """The per-epoch metrics a training run logged (``loss``, ``val_accuracy``...), in order."""
+    return tracking.metric_history(run_id, ("loss", "accuracy", "val_loss", "val_accuracy"))
+
+
+def _read_metrics(row: pd.Series) -> dict[str, float]:
+    """The ``METRICS`` of one row of ``tracking.search_runs``, by column; NaN where absent."""
+    read = {}
+    for m in METRICS:
+        value = row.get(f"metrics.{m.logged}", float("nan"))
+        read[m.column] = m.kind(value) if m.kind is int else value
+    return read
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return float("nan")
