@@ -10,30 +10,10 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # must not start its usage telemetry either.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-import numpy as np
 import pytest
 
 from mnist_pipeline import data
-
-
-def make_tiny_mnist(seed: int = 0, n_train: int = 40, n_test: int = 20) -> data.MnistData:
-    """A deterministic MNIST-like dataset: every digit equally often, random uint8 pixels."""
-    rng = np.random.default_rng(seed)
-    return data.MnistData(
-        x_train=rng.integers(0, 256, size=(n_train, 28, 28), dtype=np.uint8),
-        y_train=(np.arange(n_train) % 10).astype(np.uint8),
-        x_test=rng.integers(0, 256, size=(n_test, 28, 28), dtype=np.uint8),
-        y_test=(np.arange(n_test) % 10).astype(np.uint8),
-    )
-
-
-def expectation_for(arrays: data.MnistData) -> data.Expectation:
-    """The pins that ``arrays`` satisfy, in the form ``load_mnist`` checks."""
-    return data.Expectation(
-        sha256={name: data.array_sha256(getattr(arrays, name)) for name in data.ARRAY_NAMES},
-        train_counts=tuple(int(c) for c in np.bincount(arrays.y_train, minlength=10)),
-        test_counts=tuple(int(c) for c in np.bincount(arrays.y_test, minlength=10)),
-    )
+from tests.helpers import expectation_for, make_tiny_mnist
 
 
 @pytest.fixture

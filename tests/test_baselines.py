@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mnist_pipeline import baselines, evaluate, specs
-from tests.conftest import make_tiny_mnist
+from tests.helpers import make_tiny_mnist
 
 
 @pytest.fixture(scope="module")

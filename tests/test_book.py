@@ -21,6 +21,7 @@ import yaml
 from PIL import Image
 
 from mnist_pipeline import config, plots
+from tests.helpers import STRAY_PERIOD
 
 ROOT = config.PROJ_ROOT
 HEADER = ROOT / "report" / "typst" / "header.typ"
@@ -127,8 +128,6 @@ def test_stored_figures_fit_the_page_and_print_sharply():
         )
 
 
-# "(Chapter 4.)", "Chapter 7. gives", "Chapter 2..": the template's period, not a sentence's.
-STRAY_PERIOD = re.compile(r"Chapter\s\d+\.(\.|\)|\s+[a-z])")
 
 # A stand-in for the template's behaviour that the rules correct (Quarto's book template for
 # Typst, orange-book): chapters numbered "1.", each starting on an odd page, a running header

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from mnist_pipeline import data
-from tests.conftest import expectation_for, make_tiny_mnist
+from tests.helpers import expectation_for, make_tiny_mnist
 
 
 def source_of(arrays: data.MnistData, name: str = "good", calls: list | None = None):

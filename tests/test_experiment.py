@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from mnist_pipeline import experiment, prepare, specs, tracking, train
-from tests.conftest import make_tiny_mnist
+from tests.helpers import make_tiny_mnist
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mnist_pipeline import prepare
-from tests.conftest import make_tiny_mnist
+from tests.helpers import make_tiny_mnist
 
 
 def test_normalize_is_exact_and_adds_a_channel():

@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from mnist_pipeline import preprocess
+from tests.helpers import huge_png, png_bytes
 
 
 def draw_one(path, size=(300, 400), offset=(40, 30), mode="RGB"):
@@ -67,28 +68,6 @@ def test_truncated_png_gets_a_clear_error(tmp_path):
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(preprocess.InvalidImageError):
         preprocess.load_digit(path)
-
-
-def huge_png(width: int, height: int) -> bytes:
-    """A PNG whose header declares ``width`` x ``height`` pixels (the pixel data is cut short)."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
-
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0"))
-
-
-def png_bytes(image: Image.Image, format: str = "PNG") -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    image.save(buffer, format=format)
-    return buffer.getvalue()
 
 
 def test_white_on_black_is_inverted_only_when_needed(tmp_path):

@@ -472,7 +472,7 @@ def pdf_text(rendered_book: Path) -> str:
 def test_book_renders_to_pdf_with_every_chapter_one_bibliography_and_no_stray_period(
     rendered_book,
 ):
-    from tests.test_book import STRAY_PERIOD
+    from tests.helpers import STRAY_PERIOD
 
     text = pdf_text(rendered_book)
     for title in CHAPTER_TITLES:

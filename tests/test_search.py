@@ -6,7 +6,7 @@ import optuna
 import pytest
 
 from mnist_pipeline import experiment, prepare, search, tracking
-from tests.conftest import make_tiny_mnist
+from tests.helpers import make_tiny_mnist
 
 
 @pytest.fixture

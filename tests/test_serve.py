@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
 from mnist_pipeline import serve, serve_inputs
-from tests.test_preprocess import huge_png, png_bytes
+from tests.helpers import huge_png, png_bytes
 
 
 def draw_digit(format: str = "PNG", inverted: bool = False) -> bytes:
