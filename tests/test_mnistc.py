@@ -346,3 +346,9 @@ def test_batched_canny_equals_scikit_image_image_by_image():
     batched = mnistc._canny_stack(images)
     one_by_one = np.stack([feature.canny(image) for image in images])
     assert np.array_equal(batched, one_by_one)
+
+
+def test_plasma_corner_is_the_top_left_of_the_whole_map():
+    whole = mnistc.plasma_fractal(np.random.default_rng(3), count=2, mapsize=64)
+    corner = mnistc.plasma_fractal(np.random.default_rng(3), count=2, mapsize=64, corner=28)
+    assert np.array_equal(corner, whole[:, :28, :28])

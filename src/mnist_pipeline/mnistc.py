@@ -37,14 +37,20 @@ Where this implementation may differ from the benchmark's files:
   line kernel rebuilds it as the ``imagecorruptions`` package does (21 taps, weights
   ``exp(-i^2 / 18)``, offsets ``ceil(i cos a - 0.5)``, ``ceil(i sin a - 0.5)``, edge pixels
   repeated). ImageMagick's own rounding and its PNG round trip are not reproduced.
-- glass_blur: the benchmark's ``gaussian(..., multichannel=True)`` on a 2-D image blurred along
-  the rows axis only (scikit-image read the last axis as channels); this is reproduced on
-  purpose. The pixel swaps are the same sequential sweep, run for all images at once.
+- glass_blur: the benchmark's ``gaussian(..., multichannel=True)`` on a 2-D image took the
+  last axis for colour channels, so it blurred vertically only (along each column); this is
+  reproduced on purpose. The pixel swaps are the same sequential sweep (offsets drawn by
+  ``randint(-1, 1)``, that is -1 or 0), run for the whole batch in lock step.
 - Geometric corruptions (shear, scale, rotate, translate): ``scipy.ndimage.affine_transform``
-  (bilinear, zeros outside) with the matrices of the scikit-image version the benchmark used
-  (whose shear convention later releases changed), instead of ``skimage.transform.warp``.
-- canny_edges: scikit-image's current ``feature.canny``; its border handling changed across
-  releases, so edge pixels next to the frame may differ.
+  (bilinear, zeros outside the frame) with the matrices of the scikit-image version the
+  benchmark used (its ``AffineTransform(shear=...)`` convention changed in later releases),
+  instead of ``skimage.transform.warp``; interpolation at the frame's edge may differ slightly.
+- fog: the 256 x 256 plasma fractal is built in float32 for speed; its rounding is far below
+  one grey level.
+- impulse_noise: each pixel is hit with probability 0.17, as scikit-image's ``random_noise``
+  did in 2019 (later releases draw the noisy pixels differently).
+- canny_edges: today's ``skimage.feature.canny``, batched (tested equal to it image by image);
+  its border handling changed across releases, so pixels next to the frame may differ.
 - Rounding: the benchmark's conversion of its float output to ``uint8`` is not published;
   this module rounds to the nearest level, so a pixel may differ by one grey level.
 - brightness: the HSV round trip reduces to ``min(x + 0.5, 1)`` for grey images and is
@@ -77,8 +83,11 @@ CORRUPTIONS: tuple[str, ...] = (
     "canny_edges",
 )
 
-# Test accuracy of the paper's CNN per corruption: see the report of this module's author.
-# Only numbers found verbatim in a cited source belong here; none was found (see below).
+# Test accuracy of the paper's clean-trained CNN per corruption, as fractions, keyed like
+# CORRUPTIONS. Only figures read in the paper itself (PAPER_CNN_SOURCE) belong here, never
+# recalled or estimated ones. It is empty because no stored copy of the paper's results table
+# could be read from this machine (offline; the searchable copies of arXiv:1906.02337 hold its
+# abstract and introduction only), so a comparison with the paper must wait for that table.
 PAPER_CNN_ACCURACY: dict[str, float] = {}
 PAPER_CNN_SOURCE = (
     "Mu, N. and Gilmer, J. (2019). MNIST-C: A Robustness Benchmark for Computer Vision. "
@@ -297,7 +306,11 @@ def stripe(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def plasma_fractal(
-    rng: np.random.Generator, count: int, mapsize: int = 256, decay: float = 1.4
+    rng: np.random.Generator,
+    count: int,
+    mapsize: int = 256,
+    decay: float = 1.4,
+    corner: int | None = None,
 ) -> np.ndarray:
     """Diamond-square height maps in [0, 1], ``count`` at once (ImageNet-C's ``plasma_fractal``).
 
@@ -306,8 +319,16 @@ def plasma_fractal(
     maps are built in float32 with the batch on the last axis (contiguous strided writes), which
     is several times faster than float64 maps one by one; the rounding is far below a grey level.
 
+    Args:
+        rng: the source of the noise.
+        count: how many maps to build.
+        mapsize: the side of each map, a power of two.
+        decay: the factor ``wibble`` shrinks by per level (1.4 is fog's severity 5).
+        corner: if given, return only each map's top-left ``corner x corner`` pixels (still
+            rescaled by the whole map's minimum and maximum), which saves rescaling the rest.
+
     Returns:
-        ``(count, mapsize, mapsize)`` float32 maps, each rescaled to span [0, 1].
+        ``(count, side, side)`` float32 maps rescaled so each whole map spans [0, 1].
     """
     maps = np.empty((mapsize, mapsize, count), dtype=np.float32)
     maps[0, 0] = 0.0
@@ -340,7 +361,8 @@ def plasma_fractal(
         step //= 2
         wibble /= decay
     low, high = maps.min(axis=(0, 1)), maps.max(axis=(0, 1))
-    return ((maps - low) / (high - low)).transpose(2, 0, 1)
+    side = mapsize if corner is None else corner
+    return ((maps[:side, :side] - low) / (high - low)).transpose(2, 0, 1)
 
 
 def fog(x: np.ndarray, rng: np.random.Generator, chunk: int = 32) -> np.ndarray:
@@ -349,7 +371,7 @@ def fog(x: np.ndarray, rng: np.random.Generator, chunk: int = 32) -> np.ndarray:
     out = np.empty_like(x)
     for start in range(0, len(x), chunk):
         part = x[start : start + chunk]
-        haze = plasma_fractal(rng, len(part))[:, :SIZE, :SIZE]
+        haze = plasma_fractal(rng, len(part), corner=SIZE)
         peak = part.max(axis=(1, 2), keepdims=True)
         out[start : start + chunk] = (part + strength * haze) * peak / (peak + strength)
     return out
