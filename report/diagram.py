@@ -1,5 +1,9 @@
 """Draw the structure diagram of the report (report/figures/structure.png) from this source.
 
+The package's box lists the modules found in ``src/mnist_pipeline/`` and the notebooks' box
+the chapters found in ``notebooks/``, so a module or chapter added or removed changes the
+diagram (and the test that compares it with the committed image fails until it is redrawn).
+
 Run from the repository root: ``.venv/bin/python report/diagram.py`` (``make report`` does).
 The PNG is committed so the book renders it in HTML and PDF alike; a test redraws it and
 checks that the committed image is up to date.
@@ -7,60 +11,93 @@ checks that the committed image is up to date.
 
 from __future__ import annotations
 
+import ast
 import sys
+import textwrap
 from pathlib import Path
 
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-OUT = Path(__file__).resolve().parent / "figures" / "structure.png"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "report" / "figures" / "structure.png"
+PACKAGE = ROOT / "src" / "mnist_pipeline"
+NOTEBOOKS = ROOT / "notebooks"
 
-# name: (x, y, width, height, colour, text)
-BOXES = {
-    "data": (
-        0.1,
-        6.6,
-        3.1,
-        1.7,
-        "#d9ead3",
-        "data/\nraw/mnist.npz\n(verified cache)\nexternal/ (own digits)",
-    ),
-    "package": (
-        4.1,
-        6.6,
-        3.9,
-        1.7,
-        "#cfe2f3",
-        "src/mnist_pipeline/\nspecs  experiment  models\ntracking  evaluate  search\nplots  preprocess  serve",
-    ),
-    "tests": (
-        8.9,
-        6.6,
-        3.0,
-        1.7,
-        "#fce5cd",
-        "tests/\nunit tests per module,\nthe service, the book",
-    ),
-    "notebooks": (
-        3.3,
-        3.5,
-        5.4,
-        1.9,
-        "#fff2cc",
-        "notebooks/ (with outputs)\n01 data  02 EDA  03 baselines\n04-06 models 1-3  07 search\n08 model 4  09 evaluation\n10 prediction  11 serving",
-    ),
-    "mlflow": (9.6, 3.5, 2.3, 1.9, "#ead1dc", "MLflow\nruns, models,\nregistry,\nchampion"),
-    "nbval": (0.1, 3.5, 2.4, 1.9, "#fce5cd", "pytest --nbval\nre-executes,\ncompares\noutputs"),
-    "book": (
-        3.3,
-        0.3,
-        5.4,
-        1.6,
-        "#d0e0e3",
-        "Quarto book\n_quarto.yml, index.qmd, report/\n_book/: HTML and PDF",
-    ),
-    "service": (9.6, 0.3, 2.3, 1.6, "#d9d2e9", "make serve\npage, /predict,\n/invocations"),
-}
+
+def modules(package: Path = PACKAGE) -> dict[str, str]:
+    """The package's public modules, read from its source without importing it.
+
+    Args:
+        package: the package's folder.
+
+    Returns:
+        Module name to its docstring's first paragraph on one line, alphabetically; modules
+        whose name starts with an underscore (``__init__``, ``_tf``) are private and left out.
+
+    Raises:
+        ValueError: for a module without a docstring, which the diagram cannot describe.
+    """
+    found = {}
+    for path in sorted(package.glob("*.py")):
+        if path.stem.startswith("_"):
+            continue
+        doc = (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "").strip()
+        if not doc:
+            raise ValueError(f"{path.name} has no docstring")
+        found[path.stem] = " ".join(doc.split("\n\n")[0].split())
+    return found
+
+
+def notebooks(folder: Path = NOTEBOOKS) -> list[str]:
+    """The chapters' notebooks as ``"01 data-collection"``, in their reading order."""
+
+    # A no-break space keeps a chapter's number with its name when the box wraps the list.
+    return [
+        path.stem.replace("-", "\u00a0", 1) for path in sorted(folder.glob("[0-9][0-9]-*.ipynb"))
+    ]
+
+
+def _listing(title: str, names: list[str], width: int) -> str:
+    """A box's text: its title, then the names wrapped to ``width`` characters a line."""
+    return "\n".join([title, *textwrap.wrap("  ".join(names), width, break_on_hyphens=False)])
+
+
+def boxes() -> dict[str, tuple]:
+    """Every box of the diagram; the package's and the notebooks' are listed from the code.
+
+    Returns:
+        Name to ``(x, y, width, height, colour, text)`` in the diagram's units.
+    """
+    data = "data/\nraw/mnist.npz\n(verified cache)\nexternal/ (own digits)"
+    package = _listing("src/mnist_pipeline/", list(modules()), 56)
+    chapters = _listing("notebooks/ (with outputs)", notebooks(), 60)
+    return {
+        "data": (0.1, 6.9, 2.2, 2.4, "#d9ead3", data),
+        "package": (3.1, 6.9, 5.8, 2.4, "#cfe2f3", package),
+        "tests": (
+            9.7,
+            6.9,
+            2.2,
+            2.4,
+            "#fce5cd",
+            "tests/\nunit tests\nper module,\nthe service,\nthe book",
+        ),
+        "notebooks": (3.1, 3.5, 5.8, 2.1, "#fff2cc", chapters),
+        "mlflow": (9.7, 3.6, 2.2, 1.9, "#ead1dc", "MLflow\nruns, models,\nregistry,\nchampion"),
+        "nbval": (0.1, 3.6, 2.2, 1.9, "#fce5cd", "pytest --nbval\nre-executes,\ncompares\noutputs"),
+        "book": (
+            3.1,
+            0.3,
+            5.8,
+            1.6,
+            "#d0e0e3",
+            "Quarto book\n_quarto.yml, index.qmd, report/\n_book/: HTML and PDF",
+        ),
+        "service": (9.7, 0.3, 2.2, 1.6, "#d9d2e9", "make serve\npage, /predict,\n/invocations"),
+    }
+
+
 ARROWS = [
     ("data", "package", "read by"),
     ("tests", "package", "test"),
@@ -85,12 +122,13 @@ def _anchor(box: tuple, towards: tuple) -> tuple[float, float]:
 
 def draw() -> Figure:
     """The diagram: how data, package, notebooks, MLflow, tests and the book fit together."""
-    fig = Figure(figsize=(7, 5))
+    fig = Figure(figsize=(7, 5.6))
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, 12)
-    ax.set_ylim(0, 8.5)
+    ax.set_ylim(0, 9.5)
     ax.axis("off")
-    for x, y, w, h, colour, text in BOXES.values():
+    drawn = boxes()
+    for x, y, w, h, colour, text in drawn.values():
         ax.add_patch(
             FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.05", fc=colour, ec="#444444")
         )
@@ -98,7 +136,7 @@ def draw() -> Figure:
     for index, (start, end, label) in enumerate(ARROWS):
         paired = (end, start) in [(a, b) for a, b, _ in ARROWS]
         offset = (0.35 if index % 2 else -0.35) if paired else 0.0
-        (x0, y0), (x1, y1) = _anchor(BOXES[start], BOXES[end]), _anchor(BOXES[end], BOXES[start])
+        (x0, y0), (x1, y1) = _anchor(drawn[start], drawn[end]), _anchor(drawn[end], drawn[start])
         ax.annotate(
             "",
             xy=(x1, y1 + offset),

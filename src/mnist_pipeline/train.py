@@ -1,5 +1,8 @@
-"""Quiet, timed training that returns the Keras history and the time it took, and the
-re-estimation of batch-norm statistics on clean images that may follow it."""
+"""Training: a quiet, timed fit that returns the Keras history, and the batch-norm repair after it.
+
+:func:`fit` trains and times a compiled model; :func:`recalibrate_batchnorm` re-estimates the
+batch-norm statistics on clean images after a model trained on augmented ones.
+"""
 
 from __future__ import annotations
 
