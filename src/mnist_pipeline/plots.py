@@ -5,20 +5,16 @@ Nothing here calls ``plt.show()`` or writes files; notebooks display the figure 
 pyplot's global state, so a notebook cell that ends on ``fig`` shows it exactly once
 and nothing accumulates in memory across calls.
 
-Figures are made for the page as well as the screen: at most :data:`MAX_WIDTH_IN` inches
-wide (an A4 text block), stored at :data:`PNG_DPI` dots per inch, with no text under
-8 points at that size, and one colour map for every digit image. Each public function draws
-under those settings (:data:`STYLE`, through :func:`styled`) and leaves matplotlib's global
+Every figure follows the house style of :mod:`mnist_pipeline.plotstyle` (sized for the page,
+one colour map) and draws under it through :func:`styled`, leaving matplotlib's global
 ``rcParams`` as they were: importing or calling this module changes no one else's figures.
+The evaluation chapter's figures are in :mod:`mnist_pipeline.evalplots`, reachable from here.
 """
 
 from __future__ import annotations
 
-import functools
-import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -26,84 +22,28 @@ from matplotlib.figure import Figure
 
 from mnist_pipeline import config
 
+# The evaluation chapter's figures and the house style live in their own modules; chapters
+# reach them all as ``plots.<name>``.
+from mnist_pipeline.evalplots import (  # noqa: F401  (re-exported: plots.validation_curves...)
+    corruption_gallery,
+    per_class_recall,
+    reliability_diagram,
+    robustness_curves,
+    validation_curves,
+)
+from mnist_pipeline.plotstyle import (  # noqa: F401  (PNG_DPI, STYLE: re-exported)
+    DIGIT_CMAP,
+    MAX_WIDTH_IN,
+    MIN_FONT_PT,
+    PNG_DPI,
+    STYLE,
+    blank,
+    image_grid,
+    styled,
+    subplots,
+)
+
 DIGITS = list(range(config.NUM_CLASSES))
-PNG_DPI = 150  # sharp in print
-MAX_WIDTH_IN = 7.0  # the text block of an A4 page
-MIN_FONT_PT = 8
-DIGIT_CMAP = "gray_r"  # ink dark on light paper, for every digit image
-STYLE = {
-    "font.size": 9,
-    "axes.titlesize": 9.5,
-    "axes.labelsize": 9,
-    "xtick.labelsize": MIN_FONT_PT,
-    "ytick.labelsize": MIN_FONT_PT,
-    "legend.fontsize": MIN_FONT_PT,
-    "legend.title_fontsize": MIN_FONT_PT,
-    "figure.titlesize": 10.5,
-    "image.cmap": DIGIT_CMAP,
-    "figure.dpi": PNG_DPI,
-    "savefig.dpi": PNG_DPI,
-}
-
-
-def styled(function: Callable[..., Figure]) -> Callable[..., Figure]:
-    """Make a figure function draw under :data:`STYLE` without changing global settings.
-
-    Args:
-        function: returns a Figure; everything it creates takes its sizes from ``STYLE``.
-
-    Returns:
-        The function, run inside ``matplotlib.rc_context(STYLE)``.
-    """
-
-    @functools.wraps(function)
-    def under_style(*args, **kwargs) -> Figure:
-        with mpl.rc_context(STYLE):
-            return function(*args, **kwargs)
-
-    return under_style
-
-
-class NotebookFigure(Figure):
-    """A Figure that Jupyter displays as a PNG when a cell ends on it.
-
-    Figures made outside pyplot get no display hook from matplotlib's inline backend;
-    ``_repr_png_`` gives them one that works in any kernel, nbconvert and nbval alike.
-    """
-
-    def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
-        return buffer.getvalue()
-
-
-def _subplots(
-    nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (6, 4), **kwargs
-) -> tuple[Figure, object]:
-    """A constrained-layout figure, scaled down to :data:`MAX_WIDTH_IN` if it is wider."""
-    width, height = figsize
-    if width > MAX_WIDTH_IN:
-        width, height = MAX_WIDTH_IN, height * MAX_WIDTH_IN / width
-    fig = NotebookFigure(figsize=(width, height), layout="constrained")
-    return fig, fig.subplots(nrows, ncols, **kwargs)
-
-
-def _blank(axes: np.ndarray) -> None:
-    """Hide ticks and frames: image panels need neither."""
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_frame_on(False)
-
-
-def _image_grid(n: int, n_cols: int, cell: float = 1.3) -> tuple[Figure, np.ndarray]:
-    n_rows = max(1, int(np.ceil(n / n_cols)))
-    cell = min(cell, MAX_WIDTH_IN / n_cols)
-    fig, axes = _subplots(
-        n_rows, n_cols, figsize=(cell * n_cols, (cell + 0.2) * n_rows + 0.45), squeeze=False
-    )
-    _blank(axes)
-    return fig, axes.ravel()
 
 
 @styled
@@ -117,7 +57,7 @@ def digit_grid(images: np.ndarray, titles: Sequence[str], title: str, n_cols: in
         n_cols: images per row.
     """
     images = np.asarray(images).reshape(len(images), *config.IMAGE_SHAPE)
-    fig, axes = _image_grid(len(images), n_cols)
+    fig, axes = image_grid(len(images), n_cols)
     for ax, image, caption in zip(axes, images, titles, strict=False):
         ax.imshow(image, cmap=DIGIT_CMAP)
         ax.set_title(caption, fontsize=MIN_FONT_PT)
@@ -134,7 +74,7 @@ def label_distribution(labels: dict[str, np.ndarray]) -> Figure:
             "split": np.repeat(list(labels), [len(y) for y in labels.values()]),
         }
     )
-    fig, ax = _subplots(figsize=(MAX_WIDTH_IN, 3.2))
+    fig, ax = subplots(figsize=(MAX_WIDTH_IN, 3.2))
     sns.countplot(data=long, x="digit", hue="split", order=DIGITS, ax=ax)
     ax.set(title="Digit counts per split", xlabel="digit", ylabel="number of images")
     sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0), title="split", frameon=False)
@@ -144,7 +84,7 @@ def label_distribution(labels: dict[str, np.ndarray]) -> Figure:
 @styled
 def mean_images(images: np.ndarray, labels: np.ndarray) -> Figure:
     """The pixel-wise mean image of each digit."""
-    fig, axes = _image_grid(config.NUM_CLASSES, config.NUM_CLASSES, cell=1.2)
+    fig, axes = image_grid(config.NUM_CLASSES, config.NUM_CLASSES, cell=1.2)
     for digit, ax in zip(DIGITS, axes, strict=True):
         ax.imshow(images[labels == digit].mean(axis=0), cmap=DIGIT_CMAP)
         ax.set_title(f"digit {digit}", fontsize=MIN_FONT_PT)
@@ -159,7 +99,7 @@ def pixel_histogram(images: np.ndarray) -> Figure:
     The 256 integer levels fall into 64 bins of exactly 4 levels each: bins that do not
     align with integers hold 3 or 4 levels in turn and draw spikes that are not in the data.
     """
-    fig, ax = _subplots(figsize=(MAX_WIDTH_IN, 3.2))
+    fig, ax = subplots(figsize=(MAX_WIDTH_IN, 3.2))
     ax.hist(np.asarray(images).ravel(), bins=np.arange(-0.5, 256, 4), color="steelblue")
     ax.set_yscale("log")
     ax.set(
@@ -186,7 +126,7 @@ def projection_scatter(
         explained: the share of variance each axis explains (a PCA's
             ``explained_variance_ratio_``), printed on the axes.
     """
-    fig, ax = _subplots(figsize=(5.8, 4.6))
+    fig, ax = subplots(figsize=(5.8, 4.6))
     points = ax.scatter(coords[:, 0], coords[:, 1], c=labels, cmap="tab10", s=5, alpha=0.8)
     ax.legend(
         *points.legend_elements(),
@@ -209,7 +149,7 @@ def projection_scatter(
 def training_curves(history: dict[str, list[float]], title: str) -> Figure:
     """Loss and accuracy per epoch, training against validation."""
     epochs = np.arange(1, len(history["loss"]) + 1)
-    fig, axes = _subplots(1, 2, figsize=(MAX_WIDTH_IN, 2.9))
+    fig, axes = subplots(1, 2, figsize=(MAX_WIDTH_IN, 2.9))
     for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
         ax.plot(epochs, history[metric], marker="o", label="training")
         ax.plot(epochs, history[f"val_{metric}"], marker="o", label="validation")
@@ -238,7 +178,7 @@ def _draw_confusion(ax, matrix: np.ndarray, title: str) -> None:
 @styled
 def confusion_heatmap(matrix: np.ndarray, title: str) -> Figure:
     """A confusion matrix as an annotated heatmap (rows true, columns predicted)."""
-    fig, ax = _subplots(figsize=(5.2, 4.6))
+    fig, ax = subplots(figsize=(5.2, 4.6))
     _draw_confusion(ax, matrix, title)
     return fig
 
@@ -251,7 +191,7 @@ def probability_bars(
     n = len(images)
     n_cols = min(n_cols, n)
     n_rows = int(np.ceil(n / n_cols))
-    fig, axes = _subplots(
+    fig, axes = subplots(
         n_rows,
         2 * n_cols,
         figsize=(MAX_WIDTH_IN, 1.45 * n_rows + 0.4),
@@ -288,10 +228,10 @@ def before_after(
     n = len(originals)
     n_rows = 2 * int(np.ceil(n / n_cols))
     cell = min(1.3, MAX_WIDTH_IN / n_cols)
-    fig, axes = _subplots(
+    fig, axes = subplots(
         n_rows, n_cols, figsize=(cell * n_cols, (cell + 0.15) * n_rows + 0.4), squeeze=False
     )
-    _blank(axes)
+    blank(axes)
     for i in range(n):
         top, bottom = axes[2 * (i // n_cols), i % n_cols], axes[2 * (i // n_cols) + 1, i % n_cols]
         top.imshow(originals[i], cmap="gray", vmin=0, vmax=255)
@@ -318,10 +258,10 @@ def augmented_samples(originals: np.ndarray, augmented: Sequence[np.ndarray], ti
     n = len(originals)
     rows = [np.asarray(originals), *[np.asarray(a) for a in augmented]]
     cell = min(1.0, MAX_WIDTH_IN / n)
-    fig, axes = _subplots(
+    fig, axes = subplots(
         len(rows), n, figsize=(cell * n, (cell + 0.05) * len(rows) + 0.5), squeeze=False
     )
-    _blank(axes)
+    blank(axes)
     for r, batch in enumerate(rows):
         for i in range(n):
             axes[r, i].imshow(batch[i].reshape(config.IMAGE_SHAPE), cmap=DIGIT_CMAP, vmin=0, vmax=1)
@@ -333,7 +273,7 @@ def augmented_samples(originals: np.ndarray, augmented: Sequence[np.ndarray], ti
 @styled
 def search_history(trials: pd.DataFrame, title: str) -> Figure:
     """Validation accuracy of each trial in order, the best so far, pruned trials marked."""
-    fig, ax = _subplots(figsize=(7, 3.8))
+    fig, ax = subplots(figsize=(7, 3.8))
     done = trials[trials["state"] == "COMPLETE"]
     pruned = trials[trials["state"] == "PRUNED"]
     ax.scatter(done.index, done["value"], label="completed trial", color="steelblue", s=20)
@@ -350,95 +290,7 @@ def search_history(trials: pd.DataFrame, title: str) -> Figure:
 def param_importance(importances: dict[str, float], title: str) -> Figure:
     """How much of the variation in validation accuracy each hyperparameter explains."""
     names = list(importances)[::-1]
-    fig, ax = _subplots(figsize=(6, 0.35 * len(names) + 1.2))
+    fig, ax = subplots(figsize=(6, 0.35 * len(names) + 1.2))
     ax.barh(names, [importances[n] for n in names], color="steelblue")
     ax.set(title=title, xlabel="importance (fANOVA, sums to 1)", ylabel="hyperparameter")
-    return fig
-
-
-@styled
-def validation_curves(histories: dict[str, dict[str, list[float]]], title: str) -> Figure:
-    """Validation loss and accuracy per epoch of several models, overlaid."""
-    fig, axes = _subplots(1, 2, figsize=(MAX_WIDTH_IN, 2.9))
-    for name, history in histories.items():
-        epochs = np.arange(1, len(history["val_loss"]) + 1)
-        axes[0].plot(epochs, history["val_loss"], marker="o", markersize=3, label=name)
-        axes[1].plot(epochs, history["val_accuracy"], marker="o", markersize=3, label=name)
-    axes[0].set(title="Validation loss", xlabel="epoch", ylabel="loss")
-    axes[1].set(title="Validation accuracy", xlabel="epoch", ylabel="accuracy")
-    axes[1].legend()
-    fig.suptitle(title)
-    return fig
-
-
-@styled
-def robustness_curves(curves: pd.DataFrame, title: str) -> Figure:
-    """Accuracy against corruption strength, one panel per corruption, one line per model.
-
-    Args:
-        curves: columns ``model``, ``corruption``, ``strength``, ``unit``, ``accuracy``.
-        title: the figure title.
-    """
-    names = list(dict.fromkeys(curves["corruption"]))
-    n_cols = 3
-    n_rows = int(np.ceil((len(names) + 1) / n_cols))  # one more panel for the legend
-    fig, axes = _subplots(n_rows, n_cols, figsize=(MAX_WIDTH_IN, 2.0 * n_rows + 0.3), squeeze=False)
-    for ax, name in zip(axes.flat, names, strict=False):
-        part = curves[curves["corruption"] == name]
-        for model, rows in part.groupby("model", sort=False):
-            ax.plot(rows["strength"], rows["accuracy"], marker="o", markersize=3, label=model)
-        ax.set(title=name, xlabel=part["unit"].iloc[0], ylabel="accuracy", ylim=(0, 1.02))
-    spare = list(axes.flat)[len(names) :]
-    for ax in spare:
-        ax.axis("off")
-    spare[0].legend(*axes.flat[0].get_legend_handles_labels(), loc="center", title="model")
-    fig.suptitle(title)
-    return fig
-
-
-@styled
-def reliability_diagram(bins: dict[str, pd.DataFrame], title: str) -> Figure:
-    """Accuracy against confidence per bin for each model; the diagonal is perfect calibration."""
-    fig, ax = _subplots(figsize=(5.0, 4.4))
-    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
-    for name, table in bins.items():
-        ax.plot(table["confidence"], table["accuracy"], marker="o", markersize=3, label=name)
-    ax.set(title=title, xlabel="confidence (top probability)", ylabel="accuracy")
-    ax.legend(loc="upper left")
-    return fig
-
-
-@styled
-def per_class_recall(recalls: pd.DataFrame, title: str) -> Figure:
-    """Recall of each digit for every model: rows digits, columns models."""
-    fig, ax = _subplots(figsize=(MAX_WIDTH_IN, 3.4))
-    width = 0.8 / len(recalls.columns)
-    for i, name in enumerate(recalls.columns):
-        ax.bar(np.arange(len(recalls)) + i * width, recalls[name], width=width, label=name)
-    ax.set_xticks(np.arange(len(recalls)) + 0.4 - width / 2, [str(d) for d in recalls.index])
-    low = float(recalls.min().min())
-    ax.set(title=title, xlabel="digit", ylabel="recall", ylim=(max(0.0, low - 0.02), 1.0))
-    fig.legend(loc="outside lower center", ncols=min(5, len(recalls.columns)), frameon=False)
-    return fig
-
-
-@styled
-def corruption_gallery(image: np.ndarray, seed: int) -> Figure:
-    """One digit clean and under each of MNIST-C's 15 corruptions, in the benchmark's order.
-
-    Args:
-        image: one ``(28, 28)`` or ``(28, 28, 1)`` digit, floats in [0, 1].
-        seed: the seed of :func:`mnist_pipeline.mnistc.corrupt_all`.
-    """
-    from mnist_pipeline import mnistc  # imported here: scikit-image loads only for this figure
-
-    digit = np.asarray(image, dtype=np.float32).reshape(1, *config.IMAGE_SHAPE)
-    corrupted = mnistc.corrupt_all(digit, seed)
-    panels = [("clean", digit[0])]
-    panels += [(name.replace("_", " "), batch[0]) for name, batch in corrupted.items()]
-    fig, axes = _image_grid(len(panels), n_cols=8)
-    for ax, (caption, picture) in zip(axes, panels, strict=True):
-        ax.imshow(picture, cmap=DIGIT_CMAP, vmin=0, vmax=1)
-        ax.set_title(caption, fontsize=MIN_FONT_PT)
-    fig.suptitle("One test digit under each MNIST-C corruption")
     return fig
