@@ -41,4 +41,46 @@ with _silenced_fd2():
 # shapes are built one after another (a search's trials): expected here, and noise in outputs.
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
-__all__ = ["keras", "tf"]
+
+def describe_devices(gpu_names: list[str], cores: int) -> str:
+    """Name the device training runs on: the GPUs if there are any, else the CPU's cores.
+
+    Args:
+        gpu_names: the names of the GPUs TensorFlow sees (empty without one).
+        cores: the CPU cores this process may use (at least 1).
+
+    Returns:
+        ``"GPU: <name>"`` (names joined by ", " for several) or ``"CPU (<cores> cores)"``.
+
+    Raises:
+        ValueError: if ``cores`` is below 1.
+    """
+    if cores < 1:
+        raise ValueError(f"cores must be at least 1, got {cores}")
+    if gpu_names:
+        return "GPU: " + ", ".join(gpu_names)
+    return f"CPU ({cores} core{'s' if cores > 1 else ''})"
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def device_summary() -> str:
+    """The device TensorFlow trains on here, for a notebook to print, e.g. ``"CPU (2 cores)"``.
+
+    Returns:
+        ``"GPU: <name>"`` when TensorFlow sees a GPU (the CUDA build, ``make setup GPU=1``),
+        else ``"CPU (<n> cores)"``.
+    """
+    names = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(gpu)
+        names.append(details.get("device_name", gpu.name))
+    return describe_devices(names, available_cores())
+
+
+__all__ = ["available_cores", "describe_devices", "device_summary", "keras", "tf"]
