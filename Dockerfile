@@ -3,6 +3,8 @@
 #   docker build -t mnist-pipeline .
 #   docker run --rm -p 127.0.0.1:8000:8000 mnist-pipeline
 # or `docker compose up` to run it beside an MLflow tracking server (compose.yaml).
+# One definition for linux/amd64 and linux/arm64 (an Apple-silicon Mac builds arm64 by default):
+#   docker buildx build --platform linux/amd64,linux/arm64 -t mnist-pipeline .
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -19,9 +21,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # The locked versions (requirements.lock, the same pins as `make setup`), then the package.
+# pyproject's markers pick TensorFlow's build for the architecture: tensorflow-cpu on amd64,
+# tensorflow on arm64 (tensorflow-cpu has no arm64 wheel). Wheels only: the slim image has no
+# compiler, so a package without a wheel for the platform fails here, by name.
 COPY requirements.lock pyproject.toml README.md ./
 COPY src ./src
-RUN pip install --constraint requirements.lock . \
+RUN pip install --only-binary :all: --constraint requirements.lock . \
  && useradd --create-home --uid 10001 app \
  && mkdir -p /data && chown app /data
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import shlex
+import tomllib
 
 import yaml
+from packaging.requirements import Requirement
 
 from mnist_pipeline import config, serve
 
@@ -46,7 +48,29 @@ def test_dockerfile_uses_slim_python_311_and_the_lock():
     instructions = dockerfile()
     assert instructions[0] == ("FROM", "python:3.11-slim")
     runs = " ".join(rest for keyword, rest in instructions if keyword == "RUN")
-    assert "--constraint requirements.lock ." in runs
+    assert "--only-binary :all: --constraint requirements.lock ." in runs
+
+
+def test_one_image_definition_for_amd64_and_arm64():
+    """Nothing ties the image to an architecture: pyproject's markers choose TensorFlow's build."""
+    instructions = dockerfile()
+    froms = [rest for keyword, rest in instructions if keyword == "FROM"]
+    assert froms and not [rest for rest in froms if "--platform" in rest]
+    runs = " ".join(rest for keyword, rest in instructions if keyword == "RUN")
+    assert not re.search(r"tensorflow|amd64|x86_64|aarch64|arm64", runs)
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    chosen = {}
+    for machine in ("x86_64", "aarch64"):  # platform_machine in linux/amd64 and linux/arm64
+        environment = {"sys_platform": "linux", "platform_machine": machine}
+        chosen[machine] = sorted(
+            Requirement(r).name
+            for r in dependencies
+            if Requirement(r).name.startswith("tensorflow")
+            and (Requirement(r).marker is None or Requirement(r).marker.evaluate(environment))
+        )
+    assert chosen == {"x86_64": ["tensorflow-cpu"], "aarch64": ["tensorflow"]}
+    readme = (ROOT / "README.md").read_text()
+    assert "docker buildx build --platform linux/amd64,linux/arm64" in readme
 
 
 def test_every_copied_path_exists_or_is_made_by_make_export_model():
