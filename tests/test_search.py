@@ -58,3 +58,50 @@ def test_importances_sum_to_one_over_the_searched_parameters():
     found = search.importances(study, seed=0)
     assert set(found) == {"a", "b"} and sum(found.values()) == pytest.approx(1.0)
     assert found["a"] > found["b"]
+
+
+def test_the_worker_number_comes_from_the_argument_or_the_variable(monkeypatch):
+    monkeypatch.delenv(search.WORKER_ENV, raising=False)
+    assert search.worker_number() == 0
+    monkeypatch.setenv(search.WORKER_ENV, "2")
+    assert search.worker_number() == 2
+    assert search.worker_number(1) == 1  # the argument wins
+    monkeypatch.setenv(search.WORKER_ENV, "first")
+    with pytest.raises(ValueError, match="MNIST_SEARCH_WORKER='first'"):
+        search.worker_number()
+    with pytest.raises(ValueError, match="worker=-1"):
+        search.worker_number(-1)
+
+
+def draws(studies: list[optuna.Study], rounds: int) -> list[list[tuple]]:
+    """Each study's candidates when the studies take turns asking (workers on one storage)."""
+    drawn: list[list[tuple]] = [[] for _ in studies]
+    for _ in range(rounds):
+        for i, study in enumerate(studies):
+            trial = study.ask()
+            drawn[i].append(tuple(search.suggest(trial).items()))
+            study.tell(trial, 0.5)
+    return drawn
+
+
+def test_workers_on_one_study_draw_different_candidates_and_worker_0_reproduces():
+    storage = optuna.storages.InMemoryStorage()
+
+    def worker(number: int, seed: int) -> optuna.Study:
+        sampler = optuna.samplers.TPESampler(seed=search.sampler_seed(seed, number))
+        return optuna.create_study(
+            study_name=f"s{seed}", storage=storage, sampler=sampler, load_if_exists=True
+        )
+
+    first, second = draws([worker(0, 7), worker(1, 7)], rounds=4)
+    assert len(set(first + second)) == 8  # no candidate drawn twice
+    alone = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=7))
+    assert draws([alone], rounds=4)[0] == first  # worker 0 is the single-machine search
+    assert search.sampler_seed(7, 0) == 7 and search.sampler_seed(7, 1) != search.sampler_seed(7, 2)
+    # What the seed's derivation fixes: two workers given the study's own seed draw alike.
+    twin_a = optuna.create_study(study_name="twins", storage=storage,
+                                 sampler=optuna.samplers.TPESampler(seed=7))  # fmt: skip
+    twin_b = optuna.create_study(study_name="twins", storage=storage, load_if_exists=True,
+                                 sampler=optuna.samplers.TPESampler(seed=7))  # fmt: skip
+    same_a, same_b = draws([twin_a, twin_b], rounds=2)
+    assert same_a == same_b

@@ -7,7 +7,9 @@ wall time set by the chapter. Each trial goes through the one train-and-log path
 pruned after an epoch by Optuna's median rule. The study lives in an Optuna storage, an SQLite
 file by default or any database URL from ``OPTUNA_STORAGE``, so several machines can join one
 search against a shared database (Optuna's own distributed mode): each runs the same chapter
-or :func:`run_search`, and the study stops at ``n_trials`` finished trials in all.
+or :func:`run_search` with its own worker number (``MNIST_SEARCH_WORKER``: 0, 1, 2...), which
+seeds its sampler apart from the others', and the study stops at ``n_trials`` finished trials
+in all, plus at most one per extra worker (see :func:`run_search`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import logging
 import os
 from collections.abc import Callable
 
+import numpy as np
 import optuna
 import pandas as pd
 
@@ -25,6 +28,8 @@ from mnist_pipeline._tf import keras
 from mnist_pipeline.prepare import Splits
 
 STUDY_NAME = "mnist-cnn-search-v1"
+# This machine's number among the workers of one study: 0 (the default) alone, else 1, 2...
+WORKER_ENV = "MNIST_SEARCH_WORKER"
 # What the search may choose; the model card searched dropout, convolution sizes and
 # activations, and its sweep hidden units, batch size and epochs.
 SPACE: dict[str, tuple] = {
@@ -119,6 +124,47 @@ def storage_url() -> str:
     return os.environ.get("OPTUNA_STORAGE") or f"sqlite:///{config.PROJ_ROOT / 'optuna.db'}"
 
 
+def worker_number(worker: int | None = None) -> int:
+    """This process's number among the workers of one study.
+
+    Args:
+        worker: the number, or ``None`` to read ``MNIST_SEARCH_WORKER`` (0 when unset).
+
+    Returns:
+        A non-negative integer.
+
+    Raises:
+        ValueError: if the number (or the variable) is not a non-negative integer.
+    """
+    if worker is None:
+        text = os.environ.get(WORKER_ENV, "").strip() or "0"
+        if not text.isdigit():
+            raise ValueError(f"{WORKER_ENV}={text!r}: expected a worker number 0, 1, 2...")
+        worker = int(text)
+    if isinstance(worker, bool) or not isinstance(worker, int) or worker < 0:
+        raise ValueError(f"worker={worker!r}: expected a worker number 0, 1, 2...")
+    return worker
+
+
+def sampler_seed(seed: int, worker: int) -> int:
+    """The seed of one worker's sampler: the study's own for worker 0, a derived one for others.
+
+    Workers sharing a seed draw the same candidates (each sampler starts the same random
+    stream); deriving it from ``(seed, worker)`` keeps them apart, and a rerun of one worker
+    reproducible.
+
+    Args:
+        seed: the study's seed.
+        worker: the worker's number (:func:`worker_number`).
+
+    Returns:
+        ``seed`` for worker 0, else a 32-bit seed from NumPy's ``SeedSequence((seed, worker))``.
+    """
+    if worker == 0:
+        return seed
+    return int(np.random.SeedSequence((seed, worker)).generate_state(1)[0])
+
+
 def run_search(
     splits: Splits,
     *,
@@ -128,33 +174,42 @@ def run_search(
     seed: int = config.SEED,
     study_name: str = STUDY_NAME,
     experiment_name: str = config.MLFLOW_EXPERIMENT,
+    worker: int | None = None,
 ) -> tuple[optuna.Study, str]:
     """Run (or join, or reuse) the search until the study holds ``n_trials`` finished trials.
+
+    With several workers on one storage, each checks the study's count after each of its
+    trials and stops once ``n_trials`` are finished; the trials other workers have in flight
+    at that moment still finish, so the study ends with ``n_trials`` to
+    ``n_trials + workers - 1`` finished trials (at most one more per extra worker).
 
     Args:
         splits: the data; trials train on ``splits.x_train`` and score on ``splits.x_val``.
         n_trials: finished trials (complete or pruned) the study stops at, across all workers.
         timeout_s: this process's wall-time cap; fewer trials than asked if it is reached.
         epochs: epochs per trial.
-        seed: seeds the sampler (TPE) and every trial's training.
+        seed: seeds every trial's training, and the sampler (TPE) with :func:`sampler_seed`.
         study_name: the study in the storage.
         experiment_name: the MLflow experiment of the parent run and its trials.
+        worker: this process's number among the study's workers (:func:`worker_number`;
+            ``None`` reads ``MNIST_SEARCH_WORKER``, 0 when unset).
 
     Returns:
         The study and the MLflow parent run's id.
     """
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     logging.getLogger("optuna").setLevel(logging.WARNING)
+    worker = worker_number(worker)
     study = optuna.create_study(
         study_name=study_name,
         storage=storage_url(),
         direction="maximize",
-        sampler=optuna.samplers.TPESampler(seed=seed),
+        sampler=optuna.samplers.TPESampler(seed=sampler_seed(seed, worker)),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1),
         load_if_exists=True,
     )
     finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-    tags = {experiment.KIND_TAG: "search", "optuna_study": study_name}
+    tags = {experiment.KIND_TAG: "search", "optuna_study": study_name, "search_worker": str(worker)}
     remaining = n_trials - len(study.get_trials(deepcopy=False, states=finished))
     with tracking.start_run("search", tags, experiment_name) as parent:
         if remaining > 0:  # a finished study is read back, not extended
