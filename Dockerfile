@@ -23,10 +23,11 @@ WORKDIR /app
 # The locked versions (requirements.lock, the same pins as `make setup`), then the package.
 # pyproject's markers pick TensorFlow's build for the architecture: tensorflow-cpu on amd64,
 # tensorflow on arm64 (tensorflow-cpu has no arm64 wheel). Wheels only: the slim image has no
-# compiler, so a package without a wheel for the platform fails here, by name.
+# compiler, so a package without a wheel for the platform fails here, by name. The 'postgres'
+# extra (psycopg 3) lets compose.yaml's MLflow server keep its runs in PostgreSQL.
 COPY requirements.lock pyproject.toml README.md ./
 COPY src ./src
-RUN pip install --only-binary :all: --constraint requirements.lock . \
+RUN pip install --only-binary :all: --constraint requirements.lock ".[postgres]" \
  && useradd --create-home --uid 10001 app \
  && mkdir -p /data && chown app /data
 

@@ -48,7 +48,7 @@ def test_dockerfile_uses_slim_python_311_and_the_lock():
     instructions = dockerfile()
     assert instructions[0] == ("FROM", "python:3.11-slim")
     runs = " ".join(rest for keyword, rest in instructions if keyword == "RUN")
-    assert "--only-binary :all: --constraint requirements.lock ." in runs
+    assert '--only-binary :all: --constraint requirements.lock ".[postgres]"' in runs
 
 
 def test_one_image_definition_for_amd64_and_arm64():
@@ -135,7 +135,7 @@ def test_the_service_reads_host_and_port_from_the_environment(monkeypatch):
 
 def test_compose_runs_mlflow_and_the_service_on_agreeing_ports():
     services = compose()["services"]
-    assert set(services) == {"mlflow", "api"}
+    assert set(services) == {"mlflow", "api", "postgres"}
     env = env_of(dockerfile())
     api, mlflow = services["api"], services["mlflow"]
     assert api["build"] == "." and api["environment"]["PORT"] == env["PORT"]
@@ -159,3 +159,21 @@ def test_dockerignore_keeps_data_runs_and_environments_out():
 
 def test_build_output_is_ignored_by_git():
     assert "build/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_compose_keeps_mlflow_in_postgres_and_a_database_for_the_search():
+    services = compose()["services"]
+    postgres, mlflow = services["postgres"], services["mlflow"]
+    env = postgres["environment"]
+    user, database = env["POSTGRES_USER"], env["POSTGRES_DB"]
+    command = " ".join(mlflow["command"])
+    store = re.search(r"--backend-store-uri=(\S+)", command).group(1)
+    assert store.startswith(f"postgresql+psycopg://{user}:")
+    assert store.endswith(f"@postgres:5432/{database}")
+    assert mlflow["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "pg_isready" in postgres["healthcheck"]["test"]
+    assert postgres["ports"] == ["127.0.0.1:5432:5432"]
+    init = {c["source"]: c["target"] for c in postgres["configs"]}
+    assert init["optuna-database"].startswith("/docker-entrypoint-initdb.d/")
+    assert compose()["configs"]["optuna-database"]["content"] == "CREATE DATABASE optuna;"
+    assert "postgres-data" in compose()["volumes"]
