@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from mnist_pipeline import evaluate
@@ -41,49 +40,6 @@ def test_misclassified_sorted_by_confidence():
     assert len(evaluate.misclassified(np.array([0, 0, 0, 1]), proba, limit=1)) == 1
 
 
-def runs_frame(val_accuracies, n_parameters=None):
-    keys = [f"model_{i}" for i in range(1, len(val_accuracies) + 1)]
-    return pd.DataFrame(
-        {
-            "model_key": keys,
-            "n_parameters": n_parameters or [100] * len(keys),
-            "epochs": 1,
-            "study_val_accuracy": 0.99,
-            "val_accuracy": val_accuracies,
-            "val_ci_low": [v - 0.01 for v in val_accuracies],
-            "val_ci_high": [v + 0.01 for v in val_accuracies],
-            "training_seconds": 1.0,
-        }
-    )
-
-
-def test_champion_is_best_validation_accuracy():
-    assert evaluate.choose_champion(runs_frame([0.97, 0.99, 0.98]))["model_key"] == "model_2"
-
-
-def test_champion_ties_go_to_the_model_with_fewer_parameters():
-    runs = runs_frame([0.99, 0.99, 0.98], n_parameters=[500, 200, 100])
-    assert evaluate.choose_champion(runs)["model_key"] == "model_2"
-    assert evaluate.choose_champion(runs_frame([0.99, 0.99]))["model_key"] == "model_1"
-
-
-def test_champion_needs_runs():
-    with pytest.raises(ValueError, match="no training runs"):
-        evaluate.choose_champion(runs_frame([]))
-
-
-def test_comparison_table_places_study_figures_beside_ours():
-    runs = runs_frame([0.98, 0.99, 0.989])
-    test = {
-        k: {"accuracy": 0.5, "errors": 5, "ci_low": 0.4, "ci_high": 0.6} for k in runs["model_key"]
-    }
-    table = evaluate.comparison_table(runs, test)
-    assert table.loc["model_3", "study val. (%)"] == pytest.approx(99.0)
-    assert table.loc["model_2", "val. (%)"] == pytest.approx(99.0)
-    assert table.loc["model_1", "test (%)"] == pytest.approx(50.0)
-    assert table.loc["model_1", "test 95 % CI"] == "40.00 to 60.00"
-
-
 def test_wilson_interval_matches_a_known_value_and_stays_in_bounds():
     # 95 % Wilson interval of 81/263 (Wilson 1927; as computed by statsmodels' proportion_confint).
     low, high = evaluate.wilson_interval(81, 263)
@@ -104,13 +60,6 @@ def test_accuracy_with_interval_counts_errors():
     result = evaluate.accuracy_with_interval(np.array([0, 1, 2, 3]), np.array([0, 1, 2, 0]))
     assert result["accuracy"] == 0.75 and result["errors"] == 1 and result["n"] == 4
     assert result["ci_low"] < 0.75 < result["ci_high"]
-
-
-def test_one_se_rule_prefers_the_simpler_model_within_one_standard_error():
-    runs = runs_frame([0.990, 0.9895, 0.980], n_parameters=[900, 100, 10])
-    # SE of 0.99 on 6,000 images is about 0.0013: model 2 is within it, model 3 is not.
-    assert evaluate.choose_champion_one_se(runs, 6000)["model_key"] == "model_2"
-    assert evaluate.choose_champion_one_se(runs, 600_000)["model_key"] == "model_1"
 
 
 def test_mcnemar_counts_discordant_pairs_and_tests_them():
@@ -169,3 +118,17 @@ def test_time_inference_and_size_on_disk_of_a_classifier():
     timing = evaluate.time_inference(model, x, repeats=3)
     assert timing["single_ms"] > 0 and timing["batch_ms"] > 0
     assert evaluate.size_on_disk(model) > 784 * 10 * 4
+
+
+def test_a_seeded_subset_is_sorted_distinct_and_the_same_every_time():
+    subset = evaluate.seeded_subset(10_000, 2_000, seed=42)
+    assert len(set(subset)) == 2_000 and (np.diff(subset) > 0).all()
+    np.testing.assert_array_equal(subset, evaluate.seeded_subset(10_000, 2_000, seed=42))
+    with pytest.raises(ValueError, match="cannot draw"):
+        evaluate.seeded_subset(10, 11, seed=0)
+
+
+def test_mistakes_for_readers_names_the_columns_in_words():
+    proba = np.array([[0.1, 0.9], [0.8, 0.2]])
+    table = evaluate.mistakes_for_readers(evaluate.mistakes_table(np.array([0, 1]), proba, limit=2))
+    assert {"test image", "true digit", "prediction", "second choice"} <= set(table.columns)

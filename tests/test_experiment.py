@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import mlflow
 import numpy as np
-import pandas as pd
 import pytest
 
 from mnist_pipeline import experiment, prepare, specs, tracking, train
@@ -77,44 +76,3 @@ def test_latest_runs_ignores_runs_that_are_not_training_runs(mlflow_store):
     with tracking.start_run("scratch", {}, experiment=mlflow_store):
         mlflow.log_metric("anything", 1.0)
     assert experiment.latest_runs(mlflow_store).empty
-
-
-def test_evaluation_run_links_training_runs_and_leaves_them_alone(mlflow_store, tiny_splits):
-    trained = experiment.run(quick("model_1"), tiny_splits, experiment=mlflow_store)
-    runs = experiment.latest_runs(mlflow_store)
-    before = tracking.client().get_run(trained.run_id).data.metrics
-    eval_id = experiment.log_evaluation(
-        runs,
-        {"model_1": {"accuracy": 0.5, "errors": 10}},
-        runs.iloc[0],
-        figures={},
-        tables={"comparison.md": pd.DataFrame({"a": [1]})},
-        experiment=mlflow_store,
-    )
-    evaluation = tracking.client().get_run(eval_id)
-    assert evaluation.data.params["training_run_model_1"] == trained.run_id
-    assert evaluation.data.params["champion_version"] == trained.model_version
-    assert evaluation.data.metrics["test_accuracy_model_1"] == 0.5
-    assert evaluation.data.tags["kind"] == "evaluation"
-    assert tracking.client().get_run(trained.run_id).data.metrics == before
-    assert list(experiment.latest_runs(mlflow_store)["run_id"]) == [trained.run_id]
-
-
-@pytest.mark.filterwarnings("ignore::UserWarning")
-def test_a_scikit_learn_baseline_runs_logs_registers_and_loads_back(mlflow_store, tiny_splits):
-    forest = specs.get("forest").replace(
-        builder=lambda: specs.get("forest").builder().set_params(n_estimators=5)
-    )
-    result = experiment.run(forest, tiny_splits, experiment=mlflow_store)
-    params = tracking.client().get_run(result.run_id).data.params
-    assert (
-        params["family"] == "sklearn"
-        and params["epochs"] == "-"
-        and int(params["n_parameters"]) > 0
-    )
-    loaded = tracking.load_model_version(result.model_version)
-    np.testing.assert_allclose(
-        loaded.predict_proba(tiny_splits.x_val.reshape(50, -1)), result.val_proba, rtol=1e-6
-    )
-    runs = experiment.latest_runs(mlflow_store)
-    assert runs.iloc[0]["family"] == "sklearn" and runs.iloc[0]["epochs"] == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from mnist_pipeline import narrate, specs
@@ -10,7 +11,7 @@ from mnist_pipeline import narrate, specs
 def test_describe_run_states_accuracy_interval_errors_and_ids():
     val = {"accuracy": 0.981, "errors": 114, "n": 6000, "ci_low": 0.9773, "ci_high": 0.9842}
     text = narrate.describe_run("Model 1", val, 5, 80.0, "0123456789abcdef", "3")
-    assert "**98.10 %**" in text and "97.73 to 98.42 %" in text
+    assert "**98.10\u00a0%**" in text and "97.73 to 98.42\u00a0%" in text
     assert "114 errors among 6,000" in text and "5 epochs" in text and "80 s" in text
     assert "`01234567`" in text and "version 3" in text
 
@@ -33,14 +34,16 @@ def test_read_curves_finds_the_best_epoch_when_validation_loss_rises():
 def test_read_curves_says_when_validation_loss_is_still_falling():
     text = narrate.read_curves(history([0.5, 0.4, 0.3]))
     assert "lowest at the last epoch" in text
-    assert "peaks at 97.00 % after epoch 3" in text
+    assert "peaks at 97.00\u00a0% after epoch 3" in text
 
 
 def test_batchnorm_recalibration_counts_the_errors_before_and_after():
     val = {"accuracy": 0.9935, "errors": 39, "n": 6000}
     text = narrate.batchnorm_recalibration(0.993, val, 10_000)
-    assert "99.30 % (42 errors)" in text and "99.35 % (39 errors)" in text
+    assert "99.30\u00a0% (42 errors)" in text and "99.35\u00a0% (39 errors)" in text
     assert "10,000 clean training images" in text and "3 fewer errors" in text
+    # three images of 6,000 are half a standard error: the sentence must not call it a gain
+    assert "0.5 standard errors" in text and "within the noise of one split" in text
     worse = narrate.batchnorm_recalibration(0.9940, val, 10_000)
     assert "3 more errors" in worse
     assert "same number" in narrate.batchnorm_recalibration(0.9935, val, 10)
@@ -109,3 +112,24 @@ def test_models_are_named_by_their_spec_label_for_readers():
     choice = narrate.champion_choice(runs, champion, n_val=6000)
     assert choice.startswith("The champion is model 4 (a)")
     assert "The runner-up, RBF SVM on 50 PCA components, makes 72 more" in choice
+
+
+def test_target_suite_counts_what_the_augmentation_covers_and_names_what_it_never_saw():
+    table = pd.DataFrame(
+        {
+            "corruption": ["rotation", "noise", "occlusion", "mean"],
+            "model": ["model_4"] * 4,
+            "accuracy": [0.97, 0.94, 0.79, 0.9],
+        }
+    )
+    text = narrate.target_suite(table, "model_4", 0.95, unseen=("occlusion",))
+    assert text.startswith("Model 4 reaches 95\u00a0% or more on 1 of the 2 corruptions")
+    assert "(it misses noise)" in text and "occlusion 79.0\u00a0%" in text
+
+
+def test_confident_errors_counts_the_sure_mistakes():
+    proba = np.array([[0.995, 0.005], [0.6, 0.4], [0.2, 0.8]])
+    text = narrate.confident_errors(np.array([1, 1, 1]), proba)
+    assert text == (
+        "The champion makes 2 test errors, 1 of them with a confidence of 99\u00a0% or more."
+    )

@@ -188,86 +188,6 @@ def misclassified(y_true: np.ndarray, proba: np.ndarray, limit: int | None = Non
     return table.head(limit).reset_index(drop=True) if limit else table.reset_index(drop=True)
 
 
-def choose_champion(runs: pd.DataFrame) -> pd.Series:
-    """The run with the best validation accuracy (never test); ties go to the simpler model.
-
-    The simpler model is the one with fewer parameters; an exact tie on both goes to the
-    first model key.
-
-    Args:
-        runs: one row per model with ``model_key``, ``val_accuracy`` and ``n_parameters``.
-
-    Returns:
-        The winning row.
-
-    Raises:
-        ValueError: when there is no run to choose from.
-    """
-    if runs.empty:
-        raise ValueError("no training runs to choose a champion from: run notebooks 03 to 05")
-    ordered = runs.sort_values(
-        ["val_accuracy", "n_parameters", "model_key"], ascending=[False, True, True]
-    )
-    return ordered.iloc[0]
-
-
-def comparison_table(runs: pd.DataFrame, test: dict[str, dict[str, float]]) -> pd.DataFrame:
-    """Our validation and test results, with 95 % intervals, beside the study's reported figures.
-
-    Args:
-        runs: the latest run of each model (``experiment.latest_runs``).
-        test: model key to its ``accuracy_with_interval`` on the test set.
-
-    Returns:
-        One row per model (by its key; ``specs.label`` names it for readers), accuracies in
-        percent; NaN where the study reported nothing.
-    """
-    rows = []
-    for run in runs.itertuples():
-        t = test[run.model_key]
-        rows.append(
-            {
-                "model": run.model_key,
-                "parameters": run.n_parameters,
-                "epochs": run.epochs,
-                "study val. (%)": 100 * run.study_val_accuracy,
-                "val. (%)": 100 * run.val_accuracy,
-                "val. 95 % CI": _interval(run.val_ci_low, run.val_ci_high),
-                "test (%)": 100 * t["accuracy"],
-                "test 95 % CI": _interval(t["ci_low"], t["ci_high"]),
-                "test errors": t["errors"],
-                "training (s)": run.training_seconds,
-            }
-        )
-    return pd.DataFrame(rows).set_index("model")
-
-
-def _interval(low: float, high: float) -> str:
-    return f"{100 * low:.2f} to {100 * high:.2f}"
-
-
-def choose_champion_one_se(runs: pd.DataFrame, n_val: int) -> pd.Series:
-    """The simplest model within one standard error of the best validation accuracy.
-
-    The best accuracy is itself a noisy estimate: models within one binomial standard error
-    of it are not distinguishable on this validation set, so the rule prefers, among them,
-    the one with the fewest parameters (Breiman's one-standard-error rule); exact ties on
-    both go to the first model key. The test set plays no part.
-
-    Args:
-        runs: one row per model with ``model_key``, ``val_accuracy`` and ``n_parameters``.
-        n_val: how many validation images each accuracy was measured on.
-
-    Raises:
-        ValueError: when there is no run to choose from.
-    """
-    if runs.empty:
-        raise ValueError("no training runs to choose a champion from: run the training chapters")
-    best = float(runs["val_accuracy"].max())
-    within = runs[runs["val_accuracy"] >= best - standard_error(best, n_val)]
-    return within.sort_values(["n_parameters", "model_key"]).iloc[0]
-
-
 def mcnemar(y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray) -> dict[str, float]:
     """McNemar's exact test of whether two classifiers' error rates differ on the same images.
 
@@ -394,3 +314,24 @@ def size_on_disk(model) -> int:
         else:
             path.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
         return path.stat().st_size
+
+
+def seeded_subset(n: int, size: int, seed: int) -> np.ndarray:
+    """``size`` distinct indices out of ``n``, drawn with ``seed`` and sorted: the same sample of
+    test images on every run."""
+    if not 0 < size <= n:
+        raise ValueError(f"cannot draw {size} of {n} images")
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def mistakes_for_readers(mistakes: pd.DataFrame) -> pd.DataFrame:
+    """:func:`mistakes_table` with its columns in words."""
+    return mistakes.rename(
+        columns={
+            "index": "test image",
+            "true": "true digit",
+            "predicted": "prediction",
+            "p(true)": "probability of the true digit",
+            "runner-up": "second choice",
+        }
+    )

@@ -5,20 +5,16 @@ builds, trains, evaluates on validation and logs one MLflow run whose parameters
 itself (from the spec, the compiled model and the data fingerprint), registers the model
 and returns a :class:`RunResult` that the chapter reads back in prose.
 :mod:`mnist_pipeline.runs` names what a run carries and reads it back (:func:`latest_runs`),
-and :func:`log_evaluation` records the evaluation chapter's own run, linked to those.
+and :mod:`mnist_pipeline.findings` records the evaluation chapter's own run, linked to those.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import matplotlib.figure
-import mlflow  # only log_evaluation still calls it directly; everything else: tracking
 import numpy as np
-import pandas as pd
 
 from mnist_pipeline import config, evaluate, narrate, plots, tracking, train
 from mnist_pipeline.augment import for_inference
@@ -50,7 +46,6 @@ __all__ = [
     "history",
     "latest_run",
     "latest_runs",
-    "log_evaluation",
     "run",
     "run_metrics",
     "run_params",
@@ -196,51 +191,3 @@ def _figures(spec: ModelSpec, training: train.TrainingResult, y_val, val_proba) 
     if training.history:
         figures["training_curves.png"] = plots.training_curves(training.history, spec.title)
     return figures
-
-
-def log_evaluation(
-    runs: pd.DataFrame,
-    test: Mapping[str, Mapping[str, float]],
-    champion: pd.Series,
-    figures: Mapping[str, matplotlib.figure.Figure],
-    tables: Mapping[str, pd.DataFrame],
-    experiment: str = config.MLFLOW_EXPERIMENT,
-) -> str:
-    """Log the evaluation chapter's own run: test metrics of every model and the champion.
-
-    The run is linked to the training runs it evaluated by their ids (a parameter per
-    model and a JSON artifact), and leaves those finished runs untouched.
-
-    Args:
-        runs: the training runs evaluated (``latest_runs``).
-        test: model key to its test metrics (``accuracy`` and friends).
-        champion: the chosen row of ``runs``.
-        figures: artifact file name to figure.
-        tables: artifact file name (``.md``) to table.
-        experiment: the MLflow experiment.
-
-    Returns:
-        The evaluation run's id.
-    """
-    links = {f"training_run_{r.model_key}": r.run_id for r in runs.itertuples()}
-    with tracking.start_run(config.EVALUATION_RUN, {KIND_TAG: "evaluation"}, experiment) as active:
-        mlflow.log_params(
-            {
-                **links,
-                "champion_model_key": champion["model_key"],
-                "champion_version": champion["model_version"],
-                "champion_rule": "best validation accuracy; ties to fewer parameters",
-            }
-        )
-        mlflow.log_metrics(
-            {
-                f"test_{name}_{key}": float(value)
-                for key, metrics in test.items()
-                for name, value in metrics.items()
-            }
-        )
-        mlflow.log_text(json.dumps(links, indent=2), "training_runs.json")
-        tracking.log_figures(figures)
-        for name, table in tables.items():
-            mlflow.log_text(table.to_markdown(), name)
-    return active.info.run_id

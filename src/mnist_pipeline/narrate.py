@@ -16,8 +16,9 @@ from mnist_pipeline import evaluate, specs
 
 
 def pct(fraction: float, digits: int = 2) -> str:
-    """A fraction as a percentage with a (thin-spaced in print) unit: ``0.9812`` -> ``98.12 %``."""
-    return f"{100 * fraction:.{digits}f} %"
+    """A fraction as a percentage, the sign held to its number by a non-breaking space so that
+    "%" never starts a line: ``0.9812`` -> ``"98.12\u00a0%"``, the book's one percent style."""
+    return f"{100 * fraction:.{digits}f}\u00a0%"
 
 
 def duration(seconds: float) -> str:
@@ -26,8 +27,8 @@ def duration(seconds: float) -> str:
 
 
 def interval(low: float, high: float) -> str:
-    """A 95 % interval of two fractions, in percent."""
-    return f"{100 * low:.2f} to {100 * high:.2f} %"
+    """A 95 % interval of two fractions, in percent: ``"99.33 to 99.61\u00a0%"``."""
+    return f"{100 * low:.2f} to {100 * high:.2f}\u00a0%"
 
 
 def describe_run(
@@ -91,8 +92,17 @@ def batchnorm_recalibration(last_epoch_accuracy: float, val: Mapping, n_images: 
         f"After the last epoch, with batch-norm statistics averaged over augmented training "
         f"batches, validation accuracy was {pct(last_epoch_accuracy)} ({before:,} errors); with "
         f"the statistics re-estimated on {n_images:,} clean training images it is "
-        f"{pct(val['accuracy'])} ({val['errors']:,} errors): {effect} among {val['n']:,} images."
+        f"{pct(val['accuracy'])} ({val['errors']:,} errors): {effect} among {val['n']:,} images, "
+        f"{_in_standard_errors(abs(change) / val['n'], val['accuracy'], val['n'])}."
     )
+
+
+def _in_standard_errors(gap: float, accuracy: float, n: int) -> str:
+    """How a gap between two accuracies compares with the binomial standard error of one."""
+    se = evaluate.standard_error(accuracy, n)
+    ratio = gap / se if se > 0 else math.inf
+    meaning = "within the noise of one split" if ratio < 2 else "more than two standard errors"
+    return f"{ratio:.1f} standard errors of {100 * se:.2f} points: {meaning}"
 
 
 def compare_errors(title: str, errors: int, n_parameters: int, earlier: Mapping) -> str:
@@ -106,14 +116,17 @@ def compare_errors(title: str, errors: int, n_parameters: int, earlier: Mapping)
     )
 
 
-def reproduction(name: str, measured: float, n: int, reported: float) -> str:
+def reproduction(
+    name: str, measured: float, n: int, reported: float, source: str = "the original study"
+) -> str:
     """Whether a reported accuracy reproduced, in standard errors of our measurement.
 
     Args:
         name: the model's name.
         measured: our accuracy.
         n: how many examples it was measured on.
-        reported: the accuracy the original study reported.
+        reported: the accuracy a description of the study reported.
+        source: which description reported it.
     """
     low, high = evaluate.wilson_interval(round(measured * n), n)
     se = evaluate.standard_error(measured, n)
@@ -126,9 +139,9 @@ def reproduction(name: str, measured: float, n: int, reported: float) -> str:
         verdict = "above our 95 % interval: it does not reproduce in this run"
     return (
         f"{name}: {pct(measured)} on {n:,} validation images (95 % interval "
-        f"{interval(low, high)}, standard error {100 * se:.2f} points) against the study's "
-        f"{pct(reported, 1)}, {abs(z):.1f} standard errors {'above' if z >= 0 else 'below'} "
-        f"it; the study's figure is {verdict}."
+        f"{interval(low, high)}, standard error {100 * se:.2f} points) against "
+        f"{source}'s {pct(reported, 1)}, {abs(z):.1f} standard errors {'above' if z >= 0 else 'below'} "
+        f"it; the reported figure is {verdict}."
     )
 
 
@@ -158,69 +171,6 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
     )
 
 
-def report_variables(
-    runs: pd.DataFrame,
-    test: Mapping[str, Mapping[str, float]],
-    champion: pd.Series,
-    n_val: int,
-    objective: float,
-) -> dict[str, object]:
-    """The evaluation's numbers as the prose quotes them, for ``_variables.yml``.
-
-    One section per model (``model_1``...), ``champion`` and ``evaluation`` (sizes, ranges).
-
-    Args:
-        runs: the training runs (``experiment.latest_runs``).
-        test: model key to ``evaluate.accuracy_with_interval`` on the test set.
-        champion: the chosen row of ``runs``.
-        n_val: the number of validation images.
-        objective: the business objective's accuracy (0.90).
-    """
-    models = {}
-    for r in runs.itertuples():
-        t = test[r.model_key]
-        entry = {
-            "name": specs.label(r.model_key),
-            "parameters": f"{r.n_parameters:,}",
-            "epochs": r.epochs,
-            "val_accuracy": pct(r.val_accuracy),
-            "val_ci": interval(r.val_ci_low, r.val_ci_high),
-            "val_errors": f"{r.val_errors:,}",
-            "test_accuracy": pct(t["accuracy"]),
-            "test_ci": interval(t["ci_low"], t["ci_high"]),
-            "test_errors": f"{t['errors']:,}",
-            "margin_points": f"{100 * (t['accuracy'] - objective):.1f}",
-            "training_time": duration(r.training_seconds),
-        }
-        if not math.isnan(r.study_val_accuracy):
-            se = evaluate.standard_error(r.val_accuracy, n_val)
-            entry["study_val_accuracy"] = pct(r.study_val_accuracy, 1)
-            entry["study_gap_se"] = f"{abs(r.val_accuracy - r.study_val_accuracy) / se:.1f}"
-            entry["val_se_points"] = f"{100 * se:.2f}"
-        models[r.model_key] = entry
-    errors = [int(t["errors"]) for t in test.values()]
-    margins = [100 * (t["accuracy"] - objective) for t in test.values()]
-    return {
-        **models,
-        "champion": {
-            "key": champion["model_key"],
-            "name": specs.label(champion["model_key"]),
-            "version": str(champion["model_version"]),
-            "val_accuracy": pct(champion["val_accuracy"]),
-            "test_accuracy": pct(test[champion["model_key"]]["accuracy"]),
-        },
-        "evaluation": {
-            "n_val": f"{n_val:,}",
-            "n_test": f"{int(next(iter(test.values()))['n']):,}",
-            "test_errors_min": f"{min(errors):,}",
-            "test_errors_max": f"{max(errors):,}",
-            "margin_min_points": f"{min(margins):.1f}",
-            "margin_max_points": f"{max(margins):.1f}",
-            "training_time_total": duration(float(runs["training_seconds"].sum())),
-        },
-    }
-
-
 def lower_first(title: str) -> str:
     """A title made fit for the middle of a sentence, acronyms kept: ``"Random forest"``
     -> ``"random forest"``, ``"RBF SVM"`` unchanged."""
@@ -246,3 +196,36 @@ def mcnemar_readout(table: pd.DataFrame, name: Callable[[str], str] = str) -> st
             f"gets right, {row.b_only} only the second; p = {row.p_value:.2g}, {verdict}"
         )
     return "\n".join(lines)
+
+
+def target_suite(table: pd.DataFrame, key: str, target: float, unseen: tuple[str, ...]) -> str:
+    """How a model fares on the target suite: how many of the corruptions its augmentation
+    covers it meets the target on, which it misses, and each corruption it never saw.
+
+    Args:
+        table: :func:`mnist_pipeline.suites.suite_table` of the target suite.
+        key: the model.
+        target: the accuracy to reach on each corruption.
+        unseen: the corruptions its training did not cover.
+    """
+    rows = table[(table["model"] == key) & (table["corruption"] != "mean")].set_index("corruption")
+    seen = rows.drop(index=list(unseen))["accuracy"]
+    missed = [name for name, accuracy in seen.items() if accuracy < target]
+    never = ", ".join(f"{name} {pct(rows.loc[name, 'accuracy'], 1)}" for name in unseen)
+    covered = (
+        f"{specs.label(key).capitalize()} reaches {pct(target, 0)} or more on "
+        f"{len(seen) - len(missed)} of the {len(seen)} corruptions its augmentation covers"
+        + (f" (it misses {', '.join(missed)})" if missed else "")
+    )
+    return f"{covered}; on what it never saw: {never}."
+
+
+def confident_errors(labels: np.ndarray, proba: np.ndarray, confident: float = 0.99) -> str:
+    """How many test errors a model makes, and how many of them with high confidence."""
+    predicted = proba.argmax(axis=1)
+    wrong = predicted != labels
+    sure = int((wrong & (proba.max(axis=1) >= confident)).sum())
+    return (
+        f"The champion makes {int(wrong.sum()):,} test errors, {sure:,} of them with a "
+        f"confidence of {pct(confident, 0)} or more."
+    )

@@ -7,12 +7,12 @@ reads the same names back into one row per model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from mnist_pipeline import config, evaluate, tracking
+from mnist_pipeline import config, evaluate, narrate, specs, tracking
 from mnist_pipeline.prepare import Splits
 from mnist_pipeline.specs import ModelSpec
 
@@ -213,3 +213,37 @@ def _number(text: str | None) -> float:
         return float(text)
     except (TypeError, ValueError):
         return float("nan")
+
+
+def validation_table(results: Sequence) -> pd.DataFrame:
+    """Training runs on the validation set, for readers: accuracy with its interval, errors,
+    training time and size (``experiment.RunResult`` objects)."""
+    return pd.DataFrame(
+        [
+            {
+                "model": specs.label(r.spec.key),
+                "validation": narrate.pct(r.val["accuracy"]),
+                "95 % interval": narrate.interval(r.val["ci_low"], r.val["ci_high"]),
+                "errors": f"{r.val['errors']:,}",
+                "training": narrate.duration(r.training.seconds),
+                "parameters": f"{evaluate.parameter_count(r.model):,}",
+            }
+            for r in results
+        ]
+    ).set_index("model")
+
+
+def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """The training runs evaluated, for readers: group, size, validation, time, registry version."""
+    return pd.DataFrame(
+        {
+            "model": [specs.label(k) for k in runs["model_key"]],
+            "group": runs["group"],
+            "parameters": [f"{n:,}" for n in runs["n_parameters"]],
+            "epochs": [str(e) if e else "-" for e in runs["epochs"]],
+            "validation": [narrate.pct(a) for a in runs["val_accuracy"]],
+            "errors": [f"{e:,}" for e in runs["val_errors"]],
+            "training": [narrate.duration(s) for s in runs["training_seconds"]],
+            "version": runs["model_version"],
+        }
+    ).set_index("model")

@@ -296,3 +296,14 @@ def champion_version() -> str:
     """The registered version that the ``champion`` alias points at."""
     found = client().get_model_version_by_alias(config.REGISTERED_MODEL, config.CHAMPION_ALIAS)
     return str(found.version)
+
+
+def set_version_description(version: str, text: str) -> None:
+    """Write ``text`` (Markdown: the model card) as a registered version's description,
+    which the MLflow UI shows on the version's page."""
+    client().update_model_version(config.REGISTERED_MODEL, version, description=text)
+
+
+def version_description(version: str) -> str:
+    """The description of a registered model version ("" when it has none)."""
+    return client().get_model_version(config.REGISTERED_MODEL, version).description or ""

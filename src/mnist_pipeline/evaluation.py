@@ -1,0 +1,309 @@
+"""The study's evaluation as one seam: every table of the evaluation chapter, computed here.
+
+As :func:`mnist_pipeline.experiment.run` is the one path for training, this module is the one
+path for judging: the chapter names *what* (the runs, the data, the budgets) and shows what
+these functions return. The champion rule, the comparison, McNemar's pairs, calibration,
+robustness on the corruptions model 4 trained against and on MNIST-C, the confused pairs, the
+cost of each model and the spread over seeds live here, each tested on small hand-made
+predictions. Sentences that read these tables back are in :mod:`mnist_pipeline.narrate`;
+MLflow is reached through :mod:`mnist_pipeline.tracking` only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from mnist_pipeline import evaluate, narrate, seeds, specs, suites, tracking, verdicts
+from mnist_pipeline.prepare import Splits
+
+# How the champion is chosen, as the evaluation run logs it and the chapter states it.
+CHAMPION_RULE = (
+    "one-standard-error rule: among the models within one binomial standard error of the best "
+    "validation accuracy, the one with the fewest parameters"
+)
+GROUP_ORDER = ("baseline", "study", "beyond", "ablation")
+# The study's steps, judged on seed 42 (McNemar) and over seeds; and model 4 against its ablation.
+STEPS = (("model_1", "model_2"), ("model_2", "model_3"), ("model_3", "model_4"))
+ABLATION = ("model_4_no_aug", "model_4")
+
+
+def order_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs in the book's order: baselines, the study's CNNs, model 4, its ablation."""
+    rank = {group: i for i, group in enumerate(GROUP_ORDER)}
+    ordered = runs.assign(_rank=runs["group"].map(rank).fillna(len(rank)))
+    return ordered.sort_values(["_rank", "model_key"]).drop(columns="_rank").reset_index(drop=True)
+
+
+def keys_of(runs: pd.DataFrame, *groups: str) -> list[str]:
+    """The model keys of ``runs`` whose spec belongs to one of ``groups``, in the runs' order."""
+    return [
+        key for key, group in zip(runs["model_key"], runs["group"], strict=True) if group in groups
+    ]
+
+
+def choose_champion(runs: pd.DataFrame, n_val: int) -> pd.Series:
+    """The champion by :data:`CHAMPION_RULE`, on validation only (the test set plays no part).
+
+    Exact ties on both accuracy and size go to the first model key.
+
+    Raises:
+        ValueError: when there is no run to choose from.
+    """
+    if runs.empty:
+        raise ValueError("no training runs to choose a champion from: run the training chapters")
+    best = float(runs["val_accuracy"].max())
+    within = runs[runs["val_accuracy"] >= best - evaluate.standard_error(best, n_val)]
+    return within.sort_values(["n_parameters", "model_key"]).iloc[0]
+
+
+def test_results(labels: np.ndarray, predictions: Mapping[str, np.ndarray]) -> dict[str, dict]:
+    """Each model's test accuracy, errors and 95 % Wilson interval."""
+    return {key: evaluate.accuracy_with_interval(labels, pred) for key, pred in predictions.items()}
+
+
+def comparison_table(
+    runs: pd.DataFrame, test: Mapping[str, Mapping[str, float]], seeds: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Every model: size, the figure the original descriptions reported, ours with intervals.
+
+    Args:
+        runs: one training run per model (seed 42).
+        test: model key to its test results (:func:`test_results`).
+        seeds: :func:`seed_table`, to add the mean and spread over seeds where there are some.
+
+    Returns:
+        One row per model, named for readers, accuracies in percent as text.
+    """
+    rows = []
+    for run in runs.itertuples():
+        t = test[run.model_key]
+        row = {
+            "model": specs.label(run.model_key),
+            "parameters": f"{run.n_parameters:,}",
+            "epochs": str(run.epochs) if run.epochs else "-",
+            "reported val.": "-"
+            if math.isnan(run.study_val_accuracy)
+            else narrate.pct(run.study_val_accuracy, 1),
+            "val.": narrate.pct(run.val_accuracy),
+            "test": narrate.pct(t["accuracy"]),
+            "test 95 % interval": narrate.interval(t["ci_low"], t["ci_high"]),
+            "test errors": f"{t['errors']:,}",
+        }
+        if seeds is not None:
+            row["test over seeds"] = (
+                seeds.loc[run.model_key, "test"] if run.model_key in seeds.index else "-"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("model")
+
+
+def mcnemar_pairs(
+    labels: np.ndarray, predictions: Mapping[str, np.ndarray], pairs: Sequence[tuple[str, str]]
+) -> pd.DataFrame:
+    """McNemar's exact test for each pair of models on the same images.
+
+    Returns:
+        Columns ``first``, ``second`` (model keys), ``a_only``, ``b_only``, ``p_value``.
+    """
+    return pd.DataFrame(
+        [
+            {"first": a, "second": b, **evaluate.mcnemar(labels, predictions[a], predictions[b])}
+            for a, b in pairs
+        ],
+        columns=["first", "second", "a_only", "b_only", "p_value"],
+    )
+
+
+def calibration_table(
+    val_proba: Mapping[str, np.ndarray],
+    y_val: np.ndarray,
+    test_proba: Mapping[str, np.ndarray],
+    y_test: np.ndarray,
+) -> pd.DataFrame:
+    """Expected calibration error on test, before and after a temperature fitted on validation.
+
+    Returns:
+        One row per model key: ``temperature``, ``ECE (%)`` and ``ECE scaled (%)``.
+    """
+    rows = {}
+    for key, proba in val_proba.items():
+        temperature = evaluate.fit_temperature(proba, y_val)
+        scaled = evaluate.temperature_scale(test_proba[key], temperature)
+        rows[key] = {
+            "temperature": temperature,
+            "ECE (%)": 100 * evaluate.expected_calibration_error(test_proba[key], y_test),
+            "ECE scaled (%)": 100 * evaluate.expected_calibration_error(scaled, y_test),
+        }
+    return pd.DataFrame(rows).T
+
+
+def load_models(runs: pd.DataFrame) -> dict[str, object]:
+    """Each run's registered model, loaded back from the registry: what is judged is what was logged."""
+    return {r.model_key: tracking.load_model_version(r.model_version) for r in runs.itertuples()}
+
+
+def probabilities(models: Mapping[str, object], images: np.ndarray) -> dict[str, np.ndarray]:
+    """Each model's class probabilities for ``images``."""
+    return {key: evaluate.predict_proba(model, images) for key, model in models.items()}
+
+
+def confused_pairs(
+    labels: np.ndarray, predictions: Mapping[str, np.ndarray], keys: Sequence[str], k: int = 8
+) -> pd.DataFrame:
+    """The ``k`` digit pairs most often confused, summed over ``keys``, with each model's count."""
+    matrices = {key: evaluate.confusion(labels, predictions[key]) for key in keys}
+    table = pd.DataFrame(
+        [
+            {
+                "true digit": t,
+                "predicted": p,
+                **{specs.label(key): int(m[t, p]) for key, m in matrices.items()},
+            }
+            for t, p, _ in evaluate.most_confused(sum(matrices.values()), k=k)
+        ]
+    )
+    table["all of them"] = table[[specs.label(key) for key in keys]].sum(axis=1)
+    return table
+
+
+def efficiency_table(
+    models: Mapping[str, object], images: np.ndarray, repeats: int = 20
+) -> pd.DataFrame:
+    """Each model's size and the time to classify one image and a batch, called directly.
+
+    A direct call runs the model eagerly, layer after layer from Python; a service that keeps a
+    compiled function answers a single image faster, so these times bound the cost from above.
+    """
+    rows = {}
+    for key, model in models.items():
+        timing = evaluate.time_inference(model, images, repeats=repeats)
+        rows[specs.label(key)] = {
+            "parameters": f"{evaluate.parameter_count(model):,}",
+            "size (MB)": f"{evaluate.size_on_disk(model) / 1e6:.3g}",
+            "1 image (ms)": f"{timing['single_ms']:.3g}",
+            f"{len(images):,} images (ms)": f"{timing['batch_ms']:.3g}",
+        }
+    return pd.DataFrame(rows).T
+
+
+def mcnemar_for_readers(table: pd.DataFrame) -> pd.DataFrame:
+    """McNemar's pairs with models named for readers and columns in words."""
+    return pd.DataFrame(
+        {
+            "first": table["first"].map(specs.label),
+            "second": table["second"].map(specs.label),
+            "only the first right": table["a_only"],
+            "only the second right": table["b_only"],
+            "p-value": [f"{p:.2g}" for p in table["p_value"]],
+        }
+    )
+
+
+@dataclass
+class Evaluation:
+    """Everything the evaluation chapter shows, computed by :func:`run`."""
+
+    runs: pd.DataFrame
+    champion: pd.Series
+    models: dict[str, object]
+    proba: dict[str, np.ndarray]
+    test: dict[str, dict]
+    focus: list[str]
+    cnns: list[str]
+    seed_scores: pd.DataFrame
+    spread: pd.DataFrame
+    comparison: pd.DataFrame
+    mcnemar: pd.DataFrame
+    step_verdicts: dict[str, str]
+    calibration: pd.DataFrame
+    labels_test: np.ndarray
+    images: np.ndarray
+    labels: np.ndarray
+    curves: pd.DataFrame
+    target: pd.DataFrame
+    mnistc: pd.DataFrame
+    augmentation_verdict: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def predictions(self) -> dict[str, np.ndarray]:
+        return {key: p.argmax(axis=1) for key, p in self.proba.items()}
+
+
+def run(
+    runs: pd.DataFrame, splits: Splits, champion: pd.Series, n_robustness: int, seed: int
+) -> Evaluation:
+    """Score every model on the test set and compute every table of the evaluation chapter.
+
+    Args:
+        runs: the seed-42 training run of each model (:func:`order_runs` of ``latest_runs``).
+        splits: the fixed split.
+        champion: chosen beforehand on validation (:func:`choose_champion`).
+        n_robustness: test images in the seeded sample that both robustness suites corrupt.
+        seed: the seed of the sample and of the corruptions.
+    """
+    models = load_models(runs)
+    proba = probabilities(models, splits.x_test)
+    predictions = {key: p.argmax(axis=1) for key, p in proba.items()}
+    test = test_results(splits.y_test, predictions)
+    found = seeds.runs()
+    repeated = [k for k in runs["model_key"] if (found["model_key"] == k).sum() > 1]
+    seed_scores = seeds.accuracies(found, splits, repeated)
+    spread = seeds.table(seed_scores) if repeated else pd.DataFrame()
+    cnns = keys_of(runs, "study", "beyond", "ablation")
+    best_baseline = (
+        runs[runs["group"] == "baseline"].sort_values("val_accuracy").iloc[-1]["model_key"]
+    )
+    focus = [*cnns, best_baseline]
+    runner_up = (
+        runs[runs["model_key"] != champion["model_key"]].sort_values("val_accuracy").iloc[-1]
+    )
+    pairs = [(champion["model_key"], runner_up["model_key"]), *STEPS, ABLATION]
+    mcnemar = mcnemar_pairs(splits.y_test, predictions, pairs)
+    val_proba = probabilities({k: models[k] for k in focus}, splits.x_val)
+    subset = evaluate.seeded_subset(len(splits.y_test), n_robustness, seed)
+    images, labels = splits.x_test[subset], splits.y_test[subset]
+    predicts = {k: suites.predictor(models[k]) for k in focus}
+    target_answers = suites.suite_predictions(predicts, suites.target_suite(images, seed))
+    mnistc_answers = suites.suite_predictions(predicts, suites.mnistc_suite(images, seed))
+    return Evaluation(
+        runs=runs,
+        champion=champion,
+        models=models,
+        proba=proba,
+        test=test,
+        focus=focus,
+        cnns=cnns,
+        seed_scores=seed_scores,
+        spread=spread,
+        comparison=comparison_table(runs, test, spread),
+        mcnemar=mcnemar,
+        step_verdicts=verdicts.steps(mcnemar, seeds.differences(seed_scores, STEPS), test, STEPS),
+        calibration=calibration_table(val_proba, splits.y_val, proba, splits.y_test),
+        labels_test=splits.y_test,
+        images=images,
+        labels=labels,
+        curves=suites.robustness_curves(predicts, images, labels, seed),
+        target=suites.suite_table(target_answers, labels),
+        mnistc=suites.suite_table(mnistc_answers, labels),
+        augmentation_verdict=verdicts.ablation(
+            ABLATION,
+            {
+                **evaluate.mcnemar(splits.y_test, *(predictions[k] for k in ABLATION)),
+                "acc_a": test[ABLATION[0]]["accuracy"],
+                "acc_b": test[ABLATION[1]]["accuracy"],
+            },
+            {
+                name: suites.suite_mcnemar(answers, labels, *ABLATION)
+                for name, answers in {
+                    "the target suite": target_answers,
+                    "MNIST-C": mnistc_answers,
+                }.items()
+            },
+        ),
+    )

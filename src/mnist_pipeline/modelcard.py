@@ -1,0 +1,109 @@
+"""The champion's model card, in the sections of Mitchell et al. (2019), "Model Cards for Model
+Reporting", built from the same values as ``_variables.yml`` (:func:`findings.report_variables`).
+
+The evaluation chapter writes it as the registered version's description (the MLflow UI shows
+it there), as an artifact of the evaluation run, and for the book's appendix; the service
+serves it at ``GET /model-card``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from mnist_pipeline import config
+
+SECTIONS = (
+    "Model details",
+    "Intended use",
+    "Training and evaluation data",
+    "Metrics",
+    "Robustness",
+    "Calibration",
+    "Limitations",
+    "How to call it",
+)
+
+
+def build(values: Mapping[str, Mapping[str, object]]) -> str:
+    """The card as Markdown, from the report's values.
+
+    Args:
+        values: the sections of ``_variables.yml``: ``champion``, ``evaluation``, the
+            champion's own section (key ``champion.key``), ``robustness`` and ``mnistc``.
+
+    Raises:
+        KeyError: naming the value that is missing.
+    """
+    champ = values["champion"]
+    model = values[str(champ["key"])]
+    ev, robust, mnistc = values["evaluation"], values["robustness"], values["mnistc"]
+    key = str(champ["key"])
+    body = {
+        "Model details": (
+            f"- **Name:** {champ['name']}, version {champ['version']} of the registered model "
+            f"`{config.REGISTERED_MODEL}` (alias `{config.CHAMPION_ALIAS}`).\n"
+            f"- **Type:** a convolutional neural network (Keras 3, TensorFlow), "
+            f"{model['parameters']} parameters, trained for {model['epochs']} epochs.\n"
+            f"- **Chosen by:** the {champ['rule']}, on validation only."
+        ),
+        "Intended use": (
+            "- Reading one handwritten digit, 0 to 9, centred on a plain background, as MNIST "
+            "digits are: a teaching and reference example of a reproducible study.\n"
+            "- **Not fit for:** anything that is not a single digit. The model has no "
+            "'none of these' answer: a letter, a blank page or a photo is read as some digit, "
+            "often with high confidence. Not for decisions about people, and not for "
+            "handwriting unlike MNIST's without a new evaluation."
+        ),
+        "Training and evaluation data": (
+            f"- MNIST: {ev['n_train']} training images and {ev['n_val']} held out for "
+            f"validation (fixed, seeded split), {ev['n_test']} test images.\n"
+            "- Training augmentation: rotation, shifts, zoom, noise and thicker or thinner "
+            "strokes, applied on the fly; none of MNIST-C's corruptions is used in training."
+        ),
+        "Metrics": (
+            f"- Test accuracy {model['test_accuracy']} (95 % Wilson interval "
+            f"{model['test_ci']}), {model['test_errors']} errors; validation "
+            f"{model['val_accuracy']}.\n"
+            f"- Macro-averaged precision {model['precision_macro']}, recall "
+            f"{model['recall_macro']}, F1 {model['f1_macro']} on the test set.\n"
+            + (
+                f"- Over seeds {model['seeds']}: test accuracy {model['test_seeds']}.\n"
+                if "test_seeds" in model
+                else "- One training seed (42).\n"
+            )
+            + f"- The test set has met this model {model['test_looks']} time(s) (the "
+            "ledger of the evaluation chapter)."
+        ),
+        "Robustness": (
+            f"- The target suite ({robust['n_images']} test images): at least "
+            f"{robust[f'{key}_min']} under the corruptions its augmentation covers, "
+            f"{robust[f'{key}_occlusion']} under an 8-pixel occlusion, which it never saw.\n"
+            f"- MNIST-C, 15 held-out corruptions re-implemented from the paper "
+            f"({mnistc['n_images']} test images): mean {mnistc[f'{key}_mean']}, lowest "
+            f"{mnistc[f'{key}_worst']} ({mnistc[f'{key}_worst_name']})."
+        ),
+        "Calibration": (
+            f"- Expected calibration error on test {model['ece']} (15 bins); a temperature "
+            f"fitted on validation ({model['temperature']}) gives {model['ece_scaled']}."
+        ),
+        "Limitations": (
+            f"- {model['confident_errors']} of its {model['test_errors']} test errors are made "
+            "with a confidence of 99 % or more.\n"
+            + (
+                ""
+                if "test_seeds" in model
+                else "- Trained on one seed: the spread over seeds is measured for the study's "
+                "CNNs, not for it.\n"
+            )
+            + "- Accuracy on digits from other sources than MNIST is measured on a handful of "
+            "images only."
+        ),
+        "How to call it": (
+            "- The service: `make serve`, then `curl -F file=@digit.png "
+            "http://127.0.0.1:8000/predict`, or draw on the page at http://127.0.0.1:8000.\n"
+            f'- Python: `mlflow.pyfunc.load_model("models:/{config.REGISTERED_MODEL}@'
+            f'{config.CHAMPION_ALIAS}")`, inputs shaped (n, 28, 28, 1) in [0, 1], white ink on '
+            "black; the output is ten probabilities per image."
+        ),
+    }
+    return "\n\n".join(f"## {name}\n\n{body[name]}" for name in SECTIONS) + "\n"

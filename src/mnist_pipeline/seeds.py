@@ -1,0 +1,155 @@
+"""The spread over seeds: the same spec trained on several seeds, on the same fixed split.
+
+Seed 42 is the study's run (figures, comparison, champion); the chapters repeat some specs on
+:data:`config.EXTRA_SEEDS` with ``experiment.run(..., kind=KIND)``. Here those runs are read back,
+scored on validation and test, and summarised as mean and standard deviation per model, and as
+paired differences between models seed by seed. A binomial interval is the sampling error of
+one split; this is the other uncertainty, that of training.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from mnist_pipeline import config, evaluate, tracking
+from mnist_pipeline.prepare import Splits
+
+KIND = "seed"  # the kind tag of a run that repeats a spec on another seed
+
+
+def runs(experiment: str = config.MLFLOW_EXPERIMENT) -> pd.DataFrame:
+    """The newest finished run of every (model, seed): the seed-42 training runs and the repeats.
+
+    Returns:
+        Columns ``model_key``, ``seed``, ``run_id``, ``val_accuracy``, ``model_version``.
+    """
+    # MLflow's filter has no IN for tags: one search per kind.
+    found = pd.concat(
+        [
+            tracking.search_runs(
+                experiment,
+                filter_string=f"status = 'FINISHED' and tags.kind = '{kind}'",
+                order_by=["attributes.start_time DESC"],
+            )
+            for kind in ("training", KIND)
+        ],
+        ignore_index=True,
+    )
+    if not found.empty:
+        found = found.sort_values("start_time", ascending=False, kind="stable")
+    columns = ["model_key", "seed", "run_id", "val_accuracy", "model_version"]
+    if found.empty:
+        return pd.DataFrame(columns=columns)
+    found = found.assign(model_key=found["tags.model_key"], seed=found["params.seed"].astype(int))
+    newest = found.drop_duplicates(["model_key", "seed"]).sort_values(["model_key", "seed"])
+    return pd.DataFrame(
+        {
+            "model_key": newest["model_key"],
+            "seed": newest["seed"],
+            "run_id": newest["run_id"],
+            "val_accuracy": newest["metrics.val_accuracy_final"].astype(float),
+            "model_version": [tracking.version_of_run(r) for r in newest["run_id"]],
+        }
+    ).reset_index(drop=True)
+
+
+def accuracies(found: pd.DataFrame, splits: Splits, keys: Sequence[str]) -> pd.DataFrame:
+    """Validation and test accuracy of every seed's model of ``keys``, each loaded from the registry.
+
+    Args:
+        found: :func:`runs`.
+        splits: the fixed split all seeds trained on.
+        keys: the models with several seeds.
+
+    Returns:
+        Columns ``model_key``, ``seed``, ``val_accuracy``, ``test_accuracy``.
+    """
+    rows = []
+    for r in found[found["model_key"].isin(keys)].itertuples():
+        model = tracking.load_model_version(r.model_version)
+        test = evaluate.predict_proba(model, splits.x_test).argmax(axis=1)
+        rows.append(
+            {
+                "model_key": r.model_key,
+                "seed": int(r.seed),
+                "val_accuracy": float(r.val_accuracy),
+                "test_accuracy": float((test == splits.y_test).mean()),
+            }
+        )
+    return pd.DataFrame(rows, columns=["model_key", "seed", "val_accuracy", "test_accuracy"])
+
+
+def table(per_seed: pd.DataFrame) -> pd.DataFrame:
+    """Mean ± standard deviation over seeds of validation and test accuracy, per model.
+
+    Args:
+        per_seed: one row per (``model_key``, ``seed``) with ``val_accuracy`` and
+            ``test_accuracy`` (fractions).
+
+    Returns:
+        Indexed by model key: ``seeds`` (which), ``val``, ``test`` ("99.12 ± 0.05 %"), and
+        the raw ``val_mean``, ``val_sd``, ``test_mean``, ``test_sd``.
+    """
+    rows = {}
+    for key, group in per_seed.groupby("model_key", sort=False):
+        row = {"seeds": ", ".join(str(s) for s in sorted(group["seed"]))}
+        for split in ("val", "test"):
+            values = group[f"{split}_accuracy"].to_numpy(dtype=float)
+            sd = float(values.std(ddof=1)) if len(values) > 1 else math.nan
+            row[f"{split}_mean"], row[f"{split}_sd"] = float(values.mean()), sd
+            row[split] = f"{100 * values.mean():.2f} ± {100 * sd:.2f}\u00a0%"
+        rows[key] = row
+    return pd.DataFrame(rows).T
+
+
+def differences(per_seed: pd.DataFrame, pairs: Sequence[tuple[str, str]]) -> pd.DataFrame:
+    """For each pair (a, b), b's test accuracy minus a's, paired by seed, with a t interval.
+
+    Returns:
+        Columns ``first``, ``second``, ``n_seeds``, ``mean`` and ``sd`` of the difference,
+        ``ci_low`` and ``ci_high`` (95 %, Student's t over the seeds), all as fractions.
+    """
+    wide = per_seed.pivot(index="seed", columns="model_key", values="test_accuracy")
+    rows = []
+    for a, b in pairs:
+        diff = (wide[b] - wide[a]).dropna().to_numpy(dtype=float)
+        n = len(diff)
+        mean = float(diff.mean()) if n else math.nan
+        sd = float(diff.std(ddof=1)) if n > 1 else math.nan
+        half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
+        rows.append(
+            {
+                "first": a,
+                "second": b,
+                "n_seeds": n,
+                "mean": mean,
+                "sd": sd,
+                "ci_low": mean - half,
+                "ci_high": mean + half,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def describe(name: str, val_accuracy: dict[int, float]) -> str:
+    """One sentence on a spec's validation accuracy over its seeds.
+
+    Args:
+        name: the model's name for readers.
+        val_accuracy: seed to validation accuracy.
+    """
+    ordered = sorted(val_accuracy)
+    values = np.array([val_accuracy[s] for s in ordered])
+    listed = ", ".join(f"{100 * v:.2f}" for v in values)
+    sd = float(values.std(ddof=1)) if len(values) > 1 else math.nan
+    return (
+        f"Over seeds {', '.join(str(s) for s in ordered)}, {name} reaches {listed}\u00a0% on "
+        f"validation: a mean of {100 * values.mean():.2f}\u00a0% with a standard deviation of "
+        f"{100 * sd:.2f} points between seeds, on the same split. Seed {config.SEED} stays the "
+        "run that the figures, the comparison and the champion use."
+    )

@@ -1,0 +1,154 @@
+"""Sentences that compare models, each generated from the statistics that decide it.
+
+A comparison in the book ("model 3 is no better than model 2") is one of these, so a rerun that
+changes the statistics changes the words. Each takes the numbers it states and nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from mnist_pipeline import specs
+from mnist_pipeline.narrate import pct
+
+ALPHA = 0.05
+
+
+def points(fraction: float, digits: int = 2) -> str:
+    """A difference of two accuracies in percentage points: ``0.0012`` -> ``"0.12 points"``."""
+    return f"{100 * fraction:.{digits}f}\u00a0points"
+
+
+def _seed_clause(diff: Mapping[str, float]) -> tuple[str, int]:
+    """What the seeds say about b - a, and its sign: +1 b better, -1 worse, 0 undecided."""
+    n, mean = int(diff["n_seeds"]), diff["mean"]
+    if n < 2 or math.isnan(diff["ci_low"]):
+        return f"one seed only, a difference of {points(mean)}", 0
+    span = f"{points(diff['ci_low'])} to {points(diff['ci_high'])}"
+    if diff["ci_low"] > 0:
+        sign = 1
+    elif diff["ci_high"] < 0:
+        sign = -1
+    else:
+        sign = 0
+    return f"over {n} seeds a mean difference of {points(mean)} (95 % interval {span})", sign
+
+
+def step(first: str, second: str, mcnemar: Mapping[str, float], diff: Mapping[str, float]) -> str:
+    """Whether ``second`` improves on ``first``: McNemar on one seed and the spread over seeds.
+
+    Args:
+        first, second: the models' names for readers.
+        mcnemar: ``a_only``, ``b_only``, ``p_value`` on the test set (seed 42).
+        diff: :func:`mnist_pipeline.evaluation.seed_differences` row for (first, second).
+    """
+    seeds, seed_sign = _seed_clause(diff)
+    tested = mcnemar["p_value"] < ALPHA
+    mc_sign = 0 if not tested else (1 if mcnemar["b_only"] > mcnemar["a_only"] else -1)
+    evidence = f"McNemar p = {mcnemar['p_value']:.2g} on seed 42; {seeds}"
+    if mc_sign == seed_sign == 1:
+        return f"{second} is better than {first}: {evidence}."
+    if mc_sign == seed_sign == -1:
+        return f"{second} is worse than {first}: {evidence}."
+    if mc_sign == 0 and seed_sign == 0:
+        return f"{second} is no better than {first} on this evidence: {evidence}."
+    return f"The evidence on {second} against {first} is mixed: {evidence}."
+
+
+def augmentation(
+    with_aug: str,
+    without: str,
+    clean: Mapping[str, float],
+    corrupted: Mapping[str, Mapping[str, float]],
+) -> str:
+    """What augmentation buys: clean accuracy and each robustness suite, paired on images.
+
+    Args:
+        with_aug, without: the two models' names.
+        clean: McNemar on the clean test set (first = without, second = with augmentation),
+            with ``acc_a`` and ``acc_b`` the two accuracies.
+        corrupted: suite name to the same for the pooled corrupted images of that suite.
+    """
+    parts = [_paired("on clean test digits", clean)]
+    parts += [_paired(f"on {suite}", result) for suite, result in corrupted.items()]
+    return (
+        f"Compared with the same network trained without augmentation ({without}), {with_aug} "
+        f"is {'; it is '.join(parts)}. One seed each: how far another seed would move these "
+        "differences is not measured."
+    )
+
+
+def _paired(where: str, result: Mapping[str, float]) -> str:
+    gain = result["acc_b"] - result["acc_a"]
+    if result["p_value"] >= ALPHA:
+        verdict = f"no different {where} on this evidence"
+    else:
+        verdict = f"{'more' if gain > 0 else 'less'} accurate {where}"
+    return (
+        f"{verdict} ({pct(result['acc_b'], 1)} against {pct(result['acc_a'], 1)}, "
+        f"{'+' if gain >= 0 else '-'}{points(abs(gain), 1)}, McNemar p = {result['p_value']:.2g})"
+    )
+
+
+def target(name: str, value: float, goal: float, what: str) -> str:
+    """Whether a model meets a target, and by how much it falls short or clears it."""
+    gap = value - goal
+    if gap >= 0:
+        return f"{name} meets the target of {pct(goal, 0)} {what}: {pct(value, 1)}."
+    return (
+        f"{name} falls short of the target of {pct(goal, 0)} {what} by {points(-gap, 1)}: "
+        f"{pct(value, 1)}."
+    )
+
+
+def steps(
+    mcnemar: pd.DataFrame, diffs: pd.DataFrame, test: Mapping, pairs: Sequence[tuple[str, str]]
+) -> dict[str, str]:
+    """A verdict per step of the study (``step_1_2``...), from McNemar on seed 42
+    (:func:`evaluation.mcnemar_pairs`) and the paired differences over seeds
+    (:func:`seeds.differences`); a step without seeds is judged on its one difference."""
+    tests = mcnemar.set_index(["first", "second"])
+    over = diffs.set_index(["first", "second"]) if len(diffs) else pd.DataFrame()
+    out = {}
+    for a, b in pairs:
+        if (a, b) in over.index and over.loc[(a, b), "n_seeds"] > 1:
+            diff = over.loc[(a, b)]
+        else:
+            one = test[b]["accuracy"] - test[a]["accuracy"]
+            diff = {"n_seeds": 1, "mean": one, "ci_low": math.nan, "ci_high": math.nan}
+        name = f"step_{a.removeprefix('model_')}_{b.removeprefix('model_')}"
+        out[name] = step(specs.label(a), specs.label(b), tests.loc[(a, b)], diff)
+    return out
+
+
+def ablation(
+    pair: tuple[str, str], clean: Mapping[str, float], corrupted: Mapping[str, Mapping[str, float]]
+) -> str:
+    """:func:`augmentation` for the pair (model without augmentation, model with it)."""
+    without, with_aug = pair
+    return augmentation(specs.label(with_aug), specs.label(without), clean, corrupted)
+
+
+def against_baselines(test: Mapping[str, Mapping[str, float]], cnns: Sequence[str], baselines: Sequence[str]) -> str:
+    """Which of ``cnns`` beat every baseline on test, and which baselines beat the others.
+
+    Args:
+        test: model key to its test results (``accuracy``).
+        cnns, baselines: model keys.
+    """
+    best = max(baselines, key=lambda k: test[k]["accuracy"])
+    parts = []
+    for key in cnns:
+        above = [b for b in baselines if test[b]["accuracy"] > test[key]["accuracy"]]
+        if above:
+            names = ", ".join(f"the {specs.label(b)} ({pct(test[b]['accuracy'])})" for b in above)
+            parts.append(f"{specs.label(key)} ({pct(test[key]['accuracy'])}) is below {names}")
+    if not parts:
+        return (
+            f"Every one of the study's CNNs beats the best baseline on test, the {specs.label(best)} "
+            f"({pct(test[best]['accuracy'])})."
+        )
+    return "Not every CNN beats the baselines on test: " + "; ".join(parts) + "."

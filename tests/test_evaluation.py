@@ -1,0 +1,123 @@
+"""The evaluation seam, piece by piece, on small hand-made predictions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mnist_pipeline import evaluation
+
+
+def runs_frame(val_accuracies, n_parameters=None, groups=None, keys=None):
+    keys = keys or [f"model_{i}" for i in range(1, len(val_accuracies) + 1)]
+    return pd.DataFrame(
+        {
+            "model_key": keys,
+            "group": groups or ["study"] * len(keys),
+            "n_parameters": n_parameters or [100] * len(keys),
+            "epochs": 1,
+            "study_val_accuracy": 0.99,
+            "val_accuracy": val_accuracies,
+            "val_ci_low": [v - 0.01 for v in val_accuracies],
+            "val_ci_high": [v + 0.01 for v in val_accuracies],
+            "val_errors": [round((1 - v) * 6000) for v in val_accuracies],
+            "training_seconds": 1.0,
+        }
+    )
+
+
+def test_one_se_rule_prefers_the_simpler_model_within_one_standard_error():
+    runs = runs_frame([0.990, 0.9895, 0.980], n_parameters=[900, 100, 10])
+    # SE of 0.99 on 6,000 images is about 0.0013: model 2 is within it, model 3 is not.
+    assert evaluation.choose_champion(runs, 6000)["model_key"] == "model_2"
+    assert evaluation.choose_champion(runs, 600_000)["model_key"] == "model_1"
+    assert "one-standard-error" in evaluation.CHAMPION_RULE
+
+
+def test_champion_ties_go_to_the_first_key_and_an_empty_store_is_refused():
+    assert evaluation.choose_champion(runs_frame([0.99, 0.99]), 6000)["model_key"] == "model_1"
+    with pytest.raises(ValueError, match="no training runs"):
+        evaluation.choose_champion(runs_frame([]), 6000)
+
+
+def test_runs_are_ordered_by_group_then_key_and_picked_by_group():
+    runs = runs_frame(
+        [0.9] * 4,
+        keys=["model_4_no_aug", "model_2", "mlp", "model_4"],
+        groups=["ablation", "study", "baseline", "beyond"],
+    )
+    ordered = evaluation.order_runs(runs)
+    assert list(ordered["model_key"]) == ["mlp", "model_2", "model_4", "model_4_no_aug"]
+    assert evaluation.keys_of(ordered, "beyond", "ablation") == ["model_4", "model_4_no_aug"]
+
+
+def test_comparison_table_is_for_readers_and_adds_the_seeds_where_there_are_some():
+    runs = runs_frame([0.98, 0.99], n_parameters=[1_234_567, 10])
+    runs.loc[1, "study_val_accuracy"] = float("nan")
+    runs.loc[1, "epochs"] = 0
+    test = {
+        k: {"accuracy": 0.5, "errors": 5000, "ci_low": 0.4, "ci_high": 0.6}
+        for k in runs["model_key"]
+    }
+    seeds = pd.DataFrame({"test": ["99.00 ± 0.10\u00a0%"]}, index=["model_1"])
+    table = evaluation.comparison_table(runs, test, seeds)
+    assert table.loc["model 1", "parameters"] == "1,234,567"
+    assert table.loc["model 1", "reported val."] == "99.0\u00a0%"
+    assert table.loc["model 2", "reported val."] == "-" and table.loc["model 2", "epochs"] == "-"
+    assert table.loc["model 1", "test 95 % interval"] == "40.00 to 60.00\u00a0%"
+    assert table.loc["model 1", "test errors"] == "5,000"
+    assert table.loc["model 2", "test over seeds"] == "-"
+    assert "epochs" not in table.columns or table.loc["model 1", "epochs"] == "1"
+
+
+def test_mcnemar_pairs_count_discordant_images_per_pair():
+    y = np.zeros(20, dtype=int)
+    a, b = y.copy(), y.copy()
+    b[:6] = 1  # b wrong on six images a gets right
+    table = evaluation.mcnemar_pairs(y, {"a": a, "b": b}, [("a", "b"), ("b", "a")])
+    assert table[["a_only", "b_only"]].values.tolist() == [[6, 0], [0, 6]]
+    assert table["p_value"].iloc[0] == pytest.approx(2 * 0.5**6)
+    readers = evaluation.mcnemar_for_readers(table)
+    assert list(readers.columns) == [
+        "first",
+        "second",
+        "only the first right",
+        "only the second right",
+        "p-value",
+    ]
+
+
+def test_calibration_of_an_over_confident_model_improves_with_a_temperature():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 10, 2000)
+    right = rng.random(2000) < 0.8  # 80 % right, but 99 % sure of every answer
+    predicted = np.where(right, y, (y + 1) % 10)
+    proba = np.full((2000, 10), 0.01 / 9)
+    proba[np.arange(2000), predicted] = 0.99
+    table = evaluation.calibration_table({"m": proba}, y, {"m": proba}, y)
+    assert table.loc["m", "ECE (%)"] == pytest.approx(19.0, abs=1.0)
+    assert table.loc["m", "ECE scaled (%)"] < 5 and table.loc["m", "temperature"] > 1
+
+
+def test_confused_pairs_sum_over_models_with_each_count():
+    y = np.array([9, 9, 9, 3, 3, 1])
+    predictions = {"model_1": np.array([4, 4, 9, 5, 3, 1]), "model_2": np.array([4, 9, 9, 5, 5, 1])}
+    table = evaluation.confused_pairs(y, predictions, ["model_1", "model_2"], k=2)
+    rows = {
+        (r["true digit"], r["predicted"]): (r["model 1"], r["model 2"], r["all of them"])
+        for _, r in table.iterrows()
+    }
+    assert rows == {(9, 4): (2, 1, 3), (3, 5): (1, 2, 3)}
+
+
+def test_efficiency_table_measures_a_real_model():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    images = rng.random((20, 28, 28, 1)).astype(np.float32)
+    model = LogisticRegression(max_iter=50).fit(images.reshape(20, -1), np.arange(20) % 10)
+    table = evaluation.efficiency_table({"logistic": model}, images, repeats=2)
+    row = table.loc["Logistic regression on pixels"]
+    assert row["parameters"] == f"{784 * 10 + 10:,}"
+    assert float(row["1 image (ms)"]) > 0 and float(row["size (MB)"]) > 0

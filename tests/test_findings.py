@@ -1,0 +1,226 @@
+"""What the evaluation writes: the variables' schema, the model card, the evaluation run."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mnist_pipeline import config, findings, modelcard, specs, tracking
+
+
+def runs() -> pd.DataFrame:
+    rows = [
+        ("pca_svm", "baseline", 0.985, 0, float("nan")),
+        ("model_1", "study", 0.981, 5, 0.975),
+        ("model_2", "study", 0.990, 10, 0.985),
+        ("model_4", "beyond", 0.9935, 10, float("nan")),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "model_key": key,
+                "group": group,
+                "title": specs.get(key).title,
+                "architecture": "a",
+                "n_parameters": 1234,
+                "epochs": epochs,
+                "val_accuracy": accuracy,
+                "val_ci_low": accuracy - 0.002,
+                "val_ci_high": accuracy + 0.002,
+                "val_errors": round((1 - accuracy) * 6000),
+                "training_seconds": 150.0,
+                "study_val_accuracy": study,
+                "model_version": str(i + 1),
+                "run_id": f"{i:032x}",
+            }
+            for i, (key, group, accuracy, epochs, study) in enumerate(rows)
+        ]
+    )
+
+
+def scores(keys) -> dict:
+    return {
+        key: {
+            "accuracy": 0.99 - i / 100,
+            "ci_low": 0.98,
+            "ci_high": 0.995,
+            "errors": 100 + i,
+            "n": 10_000,
+        }
+        for i, key in enumerate(keys)
+    }
+
+
+def test_report_variables_is_the_schema_the_prose_reads():
+    frame = runs()
+    champion = frame.set_index("model_key", drop=False).loc["model_4"]
+    values = findings.report_variables(
+        frame,
+        scores(frame["model_key"]),
+        champion,
+        n_val=6000,
+        n_train=54_000,
+        objective=0.9,
+        extra={"verdicts": {"step_1_2": "model 2 is better"}},
+    )
+    assert values["pca_svm"]["name"] == "RBF SVM on 50 PCA components"
+    assert values["pca_svm"]["epochs"] == "-" and values["model_1"]["epochs"] == 5
+    assert values["model_1"]["study_val_accuracy"] == "97.5\u00a0%"
+    assert values["champion"]["rule"].startswith("one-standard-error rule")
+    # the study's CNNs: model 1 and model 2 (test 0.98 and 0.97 in this made-up run)
+    assert values["evaluation"]["study_test_max"] == "98.00\u00a0%"
+    assert values["evaluation"]["study_test_min"] == "97.00\u00a0%"
+    assert values["evaluation"]["n_train"] == "54,000"
+    assert values["verdicts"]["step_1_2"] == "model 2 is better"
+
+
+def test_robustness_and_mnistc_sections_read_their_tables():
+    target = pd.DataFrame(
+        {
+            "corruption": ["rotation", "noise", "occlusion", "mean"],
+            "model": ["model_4"] * 4,
+            "accuracy": [0.97, 0.99, 0.79, 0.92],
+        }
+    )
+    section = findings.robustness_section(target, ["model_4"], 2000)
+    assert section == {
+        "n_images": "2,000",
+        "model_4_min": "97.0\u00a0%",
+        "model_4_occlusion": "79.0\u00a0%",
+    }
+    mnistc = pd.DataFrame(
+        {
+            "corruption": ["fog", "stripe", "mean"],
+            "model": ["model_4"] * 3,
+            "accuracy": [0.5, 0.9, 0.7],
+        }
+    )
+    sections = findings.mnistc_sections(mnistc, ["model_4"], 2000)
+    assert sections["mnistc"]["model_4_mean"] == "70.0\u00a0%"
+    assert sections["mnistc"]["model_4_worst_name"] == "fog"
+    assert sections["mnistc_model_4"] == {"fog": "50.0\u00a0%", "stripe": "90.0\u00a0%"}
+
+
+def card_values(with_seeds: bool) -> dict:
+    model = {
+        "name": "model 4",
+        "parameters": "346,026",
+        "epochs": 10,
+        "test_accuracy": "99.53\u00a0%",
+        "test_ci": "99.38 to 99.65\u00a0%",
+        "test_errors": "47",
+        "val_accuracy": "99.35\u00a0%",
+        "precision_macro": "99.5\u00a0%",
+        "recall_macro": "99.5\u00a0%",
+        "f1_macro": "99.5\u00a0%",
+        "test_looks": 2,
+        "ece": "0.17\u00a0%",
+        "ece_scaled": "0.18\u00a0%",
+        "temperature": "1.01",
+        "confident_errors": 2,
+    }
+    if with_seeds:
+        model |= {"seeds": "42, 43, 44", "test_seeds": "99.50 ± 0.03\u00a0%"}
+    return {
+        "champion": {
+            "key": "model_4",
+            "name": "model 4",
+            "version": "9",
+            "rule": "one-standard-error rule: x",
+        },
+        "model_4": model,
+        "evaluation": {"n_train": "54,000", "n_val": "6,000", "n_test": "10,000"},
+        "robustness": {
+            "n_images": "2,000",
+            "model_4_min": "97.5\u00a0%",
+            "model_4_occlusion": "79.0\u00a0%",
+        },
+        "mnistc": {
+            "n_images": "2,000",
+            "model_4_mean": "91.0\u00a0%",
+            "model_4_worst": "60.0\u00a0%",
+            "model_4_worst_name": "fog",
+        },
+    }
+
+
+def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
+    card = modelcard.build(card_values(with_seeds=False))
+    assert [line[3:] for line in card.splitlines() if line.startswith("## ")] == list(
+        modelcard.SECTIONS
+    )
+    for value in [
+        "99.53\u00a0%",
+        "346,026",
+        "91.0\u00a0%",
+        "fog",
+        "79.0\u00a0%",
+        "0.17\u00a0%",
+        "met this model 2 time",
+    ]:
+        assert value in card
+    assert "not a single digit" in card and "One training seed" in card
+    with_seeds = modelcard.build(card_values(with_seeds=True))
+    assert "99.50 ± 0.03\u00a0%" in with_seeds and "One training seed" not in with_seeds
+    values = card_values(False)
+    del values["mnistc"]
+    with pytest.raises(KeyError, match="mnistc"):
+        modelcard.build(values)
+
+
+def test_the_card_is_written_beside_the_variables_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_VARIABLES_FILE", str(tmp_path / "_variables.yml"))
+    path = findings.write_card("## Model details\n")
+    assert path == str(tmp_path / "report" / "_model-card.md") == str(config.model_card_path())
+    assert (tmp_path / "report" / "_model-card.md").read_text() == "## Model details\n"
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_evaluation_run_links_the_runs_logs_the_rule_and_describes_the_version(
+    mlflow_store, tiny_model_version
+):
+    version, run_id = tiny_model_version
+    frame = pd.DataFrame([{"model_key": "model_1", "run_id": run_id}])
+    result = SimpleNamespace(
+        runs=frame,
+        champion=pd.Series({"model_key": "model_1", "model_version": version}),
+        test={"model_1": {"accuracy": 0.5, "errors": 10}},
+        comparison=pd.DataFrame({"a": [1]}),
+        spread=pd.DataFrame(),
+        mcnemar=pd.DataFrame(),
+        calibration=pd.DataFrame(),
+        target=pd.DataFrame(),
+        mnistc=pd.DataFrame(),
+        curves=pd.DataFrame(
+            {
+                "corruption": ["noise"],
+                "strength": [0.1],
+                "unit": ["sigma"],
+                "accuracy": [0.9],
+                "model": ["model_1"],
+            }
+        ),
+    )
+    eval_id = findings.log(result, {"test_look_model_1": "abc"}, "## Model details\n", mlflow_store)
+    run = tracking.client().get_run(eval_id)
+    assert run.data.params["training_run_model_1"] == run_id
+    assert run.data.params["champion_rule"].startswith("one-standard-error rule")
+    assert run.data.params["test_look_model_1"] == "abc"
+    assert run.data.metrics["test_accuracy_model_1"] == 0.5
+    assert tracking.version_description(version) == "## Model details\n"
+
+
+@pytest.fixture
+def tiny_model_version(mlflow_store):
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.random.default_rng(0).random((20, 28, 28, 1)).astype(np.float32)
+    model = LogisticRegression(max_iter=20).fit(x.reshape(20, -1), np.arange(20) % 10)
+    with tracking.start_run(
+        "model_1", {"model_key": "model_1", "kind": "training"}, mlflow_store
+    ) as run:
+        version = tracking.log_model(model, x[:2], "model_1")
+    return version, run.info.run_id

@@ -1,0 +1,66 @@
+"""The spread over seeds: mean and standard deviation, paired differences, runs read back."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from mnist_pipeline import config, seeds, tracking
+
+
+def per_seed() -> pd.DataFrame:
+    rows = [
+        ("model_1", 42, 0.981, 0.980),
+        ("model_1", 43, 0.979, 0.978),
+        ("model_1", 44, 0.980, 0.982),
+        ("model_2", 42, 0.990, 0.991),
+        ("model_2", 43, 0.989, 0.990),
+        ("model_2", 44, 0.991, 0.992),
+    ]
+    return pd.DataFrame(rows, columns=["model_key", "seed", "val_accuracy", "test_accuracy"])
+
+
+def test_table_gives_mean_and_sample_standard_deviation_per_model():
+    table = seeds.table(per_seed())
+    assert table.loc["model_1", "seeds"] == "42, 43, 44"
+    assert table.loc["model_1", "test_mean"] == pytest.approx(0.98)
+    assert table.loc["model_1", "test_sd"] == pytest.approx(0.002)  # sd of .980 .978 .982
+    assert table.loc["model_2", "val"] == "99.00 ± 0.10\u00a0%"
+
+
+def test_differences_are_paired_by_seed_with_a_t_interval():
+    diffs = seeds.differences(per_seed(), [("model_1", "model_2")]).iloc[0]
+    # b - a per seed: 0.011, 0.012, 0.010 -> mean 0.011, sd 0.001, t(0.975, 2) = 4.303
+    assert diffs["n_seeds"] == 3 and diffs["mean"] == pytest.approx(0.011)
+    half = 4.302653 * 0.001 / math.sqrt(3)
+    assert diffs["ci_low"] == pytest.approx(0.011 - half) and diffs["ci_high"] == pytest.approx(
+        0.011 + half
+    )
+
+
+def test_one_seed_has_no_spread():
+    one = per_seed().query("seed == 42")
+    assert math.isnan(seeds.differences(one, [("model_1", "model_2")]).iloc[0]["ci_low"])
+    assert "nan" in seeds.table(one).loc["model_1", "test"]
+
+
+def test_describe_names_the_seeds_and_the_standard_deviation():
+    text = seeds.describe("model 1", {43: 0.979, 42: 0.981, 44: 0.980})
+    assert text.startswith("Over seeds 42, 43, 44, model 1 reaches 98.10, 97.90, 98.00")
+    assert "standard deviation of 0.10 points" in text and f"Seed {config.SEED}" in text
+
+
+def test_runs_reads_the_newest_run_of_each_model_and_seed(mlflow_store):
+    for seed, kind, accuracy in [
+        (42, "training", 0.97),
+        (43, seeds.KIND, 0.96),
+        (43, seeds.KIND, 0.95),
+        (7, "search", 0.5),
+    ]:
+        with tracking.start_run("model_1", {"model_key": "model_1", "kind": kind}, mlflow_store):
+            tracking.log_params({"seed": seed})
+            tracking.log_metrics({"val_accuracy_final": accuracy})
+    found = seeds.runs(mlflow_store)
+    assert found[["seed", "val_accuracy"]].values.tolist() == [[42, 0.97], [43, 0.95]]

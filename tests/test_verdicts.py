@@ -1,0 +1,56 @@
+"""Comparison sentences: the words follow the statistics that decide them."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from mnist_pipeline import verdicts
+
+NO_SEEDS = {"n_seeds": 1, "mean": 0.001, "ci_low": math.nan, "ci_high": math.nan}
+
+
+def test_a_step_is_better_only_when_mcnemar_and_the_seeds_agree():
+    significant = {"a_only": 30, "b_only": 160, "p_value": 1e-22}
+    up = {"n_seeds": 3, "mean": 0.008, "ci_low": 0.006, "ci_high": 0.010}
+    assert verdicts.step("model 1", "model 2", significant, up).startswith(
+        "model 2 is better than model 1"
+    )
+    flat = {"a_only": 44, "b_only": 42, "p_value": 0.91}
+    spread = {"n_seeds": 3, "mean": -0.0003, "ci_low": -0.002, "ci_high": 0.0015}
+    text = verdicts.step("model 2", "model 3", flat, spread)
+    assert text.startswith("model 3 is no better than model 2")
+    assert "p = 0.91" in text and "over 3 seeds" in text
+    mixed = verdicts.step("model 2", "model 3", significant, spread)
+    assert mixed.startswith("The evidence on model 3 against model 2 is mixed")
+    assert "one seed only" in verdicts.step("a", "b", flat, NO_SEEDS)
+
+
+def test_steps_reads_the_tables_and_falls_back_to_one_seed():
+    mcnemar = pd.DataFrame(
+        [{"first": "model_3", "second": "model_4", "a_only": 25, "b_only": 59, "p_value": 3e-4}]
+    )
+    test = {"model_3": {"accuracy": 0.991}, "model_4": {"accuracy": 0.995}}
+    out = verdicts.steps(mcnemar, pd.DataFrame(), test, [("model_3", "model_4")])
+    assert list(out) == ["step_3_4"]
+    assert (
+        "mixed" in out["step_3_4"]
+        and "one seed only, a difference of 0.40\u00a0points" in out["step_3_4"]
+    )
+
+
+def test_augmentation_says_what_was_measured_and_on_one_seed():
+    clean = {"a_only": 20, "b_only": 25, "p_value": 0.55, "acc_a": 0.993, "acc_b": 0.9935}
+    suite = {"a_only": 100, "b_only": 2000, "p_value": 1e-100, "acc_a": 0.70, "acc_b": 0.95}
+    text = verdicts.ablation(("model_4_no_aug", "model_4"), clean, {"MNIST-C": suite})
+    assert "model 4 is no different on clean test digits on this evidence" in text
+    assert "it is more accurate on MNIST-C (95.0\u00a0% against 70.0\u00a0%" in text
+    assert "+25.0\u00a0points" in text and "One seed each" in text
+
+
+def test_target_says_how_far_short():
+    assert verdicts.target("Model 4", 0.87, 0.90, "on MNIST-C").startswith(
+        "Model 4 falls short of the target of 90\u00a0% on MNIST-C by 3.0\u00a0points"
+    )
+    assert "meets the target" in verdicts.target("Model 4", 0.93, 0.90, "on MNIST-C")
