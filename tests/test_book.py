@@ -53,9 +53,13 @@ def test_part_one_is_the_study_with_conclusions_right_after_the_results():
 def test_engineering_and_references_are_appendices():
     assert quarto()["book"]["appendices"] == [
         "report/notebook-structure.qmd",
+        "report/model-card.qmd",
         "report/libraries.qmd",
         "report/references.qmd",
     ]
+    card = (ROOT / "report" / "model-card.qmd").read_text()
+    assert "{{< include _model-card.md >}}" in card
+    assert (ROOT / "report" / "_model-card.md").is_file(), "the evaluation chapter writes the card"
     assert "::: {#refs}" in (ROOT / "report" / "references.qmd").read_text()
 
 
@@ -101,7 +105,13 @@ def test_the_libraries_table_has_a_caption_widths_and_a_citation():
 def test_the_abstract_states_headline_results_from_variables_with_their_chapters():
     text = (ROOT / "index.qmd").read_text()
     abstract = text.split("## How to read this book")[0]
-    for variable in ["champion.test_accuracy", "model_4.robust_min", "logistic.test_accuracy"]:
+    for variable in [
+        "champion.test_accuracy",
+        "robustness.model_4_min",
+        "mnistc.model_4_mean",
+        "model_4.test_looks",
+        "logistic.test_accuracy",
+    ]:
         assert "{{< var " + variable + " >}}" in abstract
     for section in ["@sec-evaluation", "@sec-baselines", "@sec-prediction", "@sec-serving"]:
         assert section in abstract
@@ -265,3 +275,33 @@ def test_no_unescaped_shortcode_is_shown_as_code():
         if UNESCAPED_SHORTCODE.search(span)
     ]
     assert not offenders, "write {{{< ... >}}} in code: " + "; ".join(offenders)
+
+
+def code_cells():
+    for path in sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb")):
+        for number, cell in enumerate(json.loads(path.read_text())["cells"]):
+            if cell["cell_type"] == "code":
+                yield f"{path.name} cell {number}", "".join(cell["source"])
+
+
+def test_every_figure_has_alt_text():
+    figures = [(where, src) for where, src in code_cells() if "#| label: fig-" in src]
+    assert len(figures) >= 21
+    missing = [where for where, src in figures if "#| fig-alt:" not in src]
+    assert not missing, f"figures without fig-alt: {missing}"
+
+
+def test_no_output_dumps_the_variables_file():
+    for path in sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            assert "yaml_block(" not in "".join(cell["source"]), f"{path.name} prints the variables"
+
+
+def test_the_percent_sign_never_starts_a_line_in_prose():
+    """One percent style: a non-breaking space between a number and "%", everywhere in prose."""
+    offenders = [
+        where
+        for where, text in markdown_sources()
+        if where != "README.md" and re.search(r"(?<![=\w.])\d+(?:\.\d+)? ?%", FENCED.sub("", text))
+    ]
+    assert not offenders, offenders
