@@ -111,6 +111,11 @@ async def _uploaded(request: Request) -> tuple[bytes, str, str]:
     field = form.get("file")
     if field is None:
         raise HTTPException(400, "no file uploaded: send one PNG or JPEG in the field 'file'")
+    others = sorted(set(form.keys()) - {"file"})
+    if others or len(form.getlist("file")) > 1:
+        raise HTTPException(
+            400, f"send one field, 'file', and nothing else (got {others or 'two files'})"
+        )
     if isinstance(field, str):  # a plain form value rather than a file part
         return field.encode(), "file", ""
     data = await field.read(MAX_UPLOAD_BYTES + 1)

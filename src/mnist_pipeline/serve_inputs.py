@@ -63,6 +63,13 @@ def image_from_upload(data: bytes, name: str, declared: str) -> np.ndarray:
         raise HTTPException(422, str(exc)) from None
 
 
+def _all_numbers(value: object) -> bool:
+    """Whether every leaf of nested lists is an int or a float (not a bool, string or null)."""
+    if isinstance(value, list):
+        return all(_all_numbers(item) for item in value)
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def as_batch(array: object) -> np.ndarray:
     """Check and reshape prepared inputs to ``(n, 28, 28, 1)`` float32.
 
@@ -72,6 +79,8 @@ def as_batch(array: object) -> np.ndarray:
         HTTPException: 422 for the wrong type, shape or range, 413 for too many images.
     """
     try:
+        if isinstance(array, list) and not _all_numbers(array):
+            raise TypeError("a leaf is not a number")  # NumPy would read true or "0.5" as numbers
         batch = np.asarray(array, dtype=np.float32)
     except (ValueError, TypeError):
         raise HTTPException(

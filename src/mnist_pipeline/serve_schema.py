@@ -76,8 +76,11 @@ def _array(items: dict, size: int | None = None, **bounds: int) -> dict:
 
 
 _ROW = _array(_PIXEL, 28)
-_BATCHES = [  # one shape for every image of a batch: (n, 784), (n, 28, 28), (n, 28, 28, 1)
-    _array(image, minItems=1, maxItems=serve_inputs.MAX_BATCH)
+# One shape for every image of a batch: (n, 784), (n, 28, 28), (n, 28, 28, 1). The limit
+# of MAX_BATCH images (413 above it) is stated in words: as maxItems it would have clients
+# that test from the schema build batches of 10,001 images to see them refused.
+_BATCHES = [
+    _array(image, minItems=1)
     for image in (_array(_PIXEL, 784), _array(_ROW, 28), _array(_array(_array(_PIXEL, 1), 28), 28))
 ]
 _TENSOR = {"anyOf": _BATCHES}
@@ -111,13 +114,12 @@ _JSON_BATCH = {
                         "maxProperties": 784,
                     },
                     minItems=1,
-                    maxItems=serve_inputs.MAX_BATCH,
                 )
             },
         },
     ],
-    "description": "prepared 28x28 inputs in [0, 1], ink high (MLflow's scoring protocol); "
-    "a DataFrame has 784 pixel columns, row by row",
+    "description": "prepared 28x28 inputs in [0, 1], ink high (MLflow's scoring protocol), "
+    f"at most {serve_inputs.MAX_BATCH:,} images; a DataFrame has 784 pixel columns, row by row",
 }
 _BINARY = {"type": "string", "format": "binary", "minLength": 1}
 
@@ -144,6 +146,7 @@ PREDICT_BODY = {
                 "schema": {
                     "type": "object",
                     "required": ["file"],
+                    "additionalProperties": False,
                     "properties": {
                         "file": {
                             **_BINARY,
