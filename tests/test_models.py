@@ -140,3 +140,17 @@ def test_the_augmentation_names_stay_reachable_from_models():
 
     assert models.augmentation is augment.augmentation  # chapter 8 shows models.augmentation
     assert models.for_inference is augment.for_inference
+
+
+def test_the_spec_table_is_for_readers():
+    table = specs.as_table(specs.get("model_4_no_aug"), specs.get("pca_svm"), specs.get("model_3"))
+    assert list(table.index) == [
+        "model 4 without augmentation",
+        "RBF SVM on 50 PCA components",
+        "model 3",
+    ]
+    assert table.loc["model 4 without augmentation", "builder"] == (
+        "build_augmented_cnn(augment=False)"
+    )
+    assert table.loc["RBF SVM on 50 PCA components", "epochs"] == "-"  # no "0 epochs"
+    assert table.loc["model 3", "reported validation"] == "99.2\u00a0%"

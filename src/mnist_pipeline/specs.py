@@ -185,19 +185,29 @@ SPECS: dict[str, ModelSpec] = {
 }
 
 
+def _builder_name(builder: Callable) -> str:
+    """``build_x``, or ``build_x(augment=False)`` for a builder with fixed arguments."""
+    if isinstance(builder, functools.partial):
+        fixed = ", ".join(f"{k}={v!r}" for k, v in builder.keywords.items())
+        return f"{builder.func.__name__}({fixed})"
+    return getattr(builder, "__name__", type(builder).__name__)
+
+
 def as_table(*chosen: ModelSpec) -> pd.DataFrame:
-    """The training protocol of some specs, one row each, for a chapter to show."""
+    """The training protocol of some specs, one row each, named and formatted for readers."""
+
+    def percent(value: float | None) -> str:
+        return "-" if value is None else f"{100 * value:.1f}\u00a0%"
+
     rows = [
         {
-            "model": s.key,
-            "builder": getattr(s.builder, "__name__", "partial"),
+            "model": label(s.key),
+            "builder": _builder_name(s.builder),
             "epochs": s.epochs if s.family == "keras" else "-",
             "batch size": s.batch_size if s.family == "keras" else "-",
-            "learning rate": s.learning_rate if s.family == "keras" else "-",
-            "validation bar": s.quality_bar,
-            "study's validation accuracy": "-"
-            if s.study_val_accuracy is None
-            else s.study_val_accuracy,
+            "learning rate": f"{s.learning_rate:g}" if s.family == "keras" else "-",
+            "validation bar": percent(s.quality_bar),
+            "reported validation": percent(s.study_val_accuracy),
         }
         for s in chosen
     ]
