@@ -105,34 +105,6 @@ def test_service_runs_as_non_root_with_a_health_check_on_port():
     assert "mnist_pipeline.serve" in cmd
 
 
-def test_the_service_reads_host_and_port_from_the_environment(monkeypatch):
-    seen = {}
-    monkeypatch.setenv("HOST", "0.0.0.0")
-    monkeypatch.setenv("PORT", "9123")
-
-    class Stop(Exception):
-        pass
-
-    def fake_run(app, host, port, **kwargs):
-        seen.update(host=host, port=port)
-        raise Stop
-
-    import uvicorn
-
-    monkeypatch.setattr(uvicorn, "run", fake_run)
-    monkeypatch.setattr(serve, "create_app", lambda model: None)
-
-    class Info:
-        name, version, source = "m", "1", "x"
-
-    monkeypatch.setattr(serve, "load", lambda source=None: type("L", (), {"info": Info})())
-    try:
-        serve.main([])
-    except Stop:
-        pass
-    assert seen == {"host": "0.0.0.0", "port": 9123}
-
-
 def test_compose_runs_mlflow_and_the_service_on_agreeing_ports():
     services = compose()["services"]
     assert set(services) == {"mlflow", "api", "postgres"}

@@ -269,3 +269,122 @@ def test_a_canvas_drawing_reads_like_the_page_sends_it():
     image = preprocess.digit_from_bytes(png)[..., 0]
     rows, cols = np.nonzero(image > 0.5)
     assert rows.max() - rows.min() >= 18 and cols.max() - cols.min() <= 6  # a tall thin stroke
+
+
+@pytest.mark.parametrize("orient", ["split", "records"])
+def test_invocations_reads_a_dataframe_as_mlflow_sends_it(client, loaded, orient):
+    import pandas as pd
+
+    batch = np.random.default_rng(2).random((3, 784)).round(4)
+    frame = pd.DataFrame(batch, columns=[f"pixel{i}" for i in range(784)])
+    body = {f"dataframe_{orient}": json.loads(frame.to_json(orient=orient))}
+    answer = client.post("/invocations", json=body)
+    assert answer.status_code == 200, answer.text
+    expected = loaded.predict(batch.reshape(3, 28, 28, 1).astype(np.float32))
+    np.testing.assert_allclose(answer.json()["predictions"], expected, atol=1e-5)
+    refused = client.post("/invocations", json={f"dataframe_{orient}": "not a frame"})
+    assert refused.status_code == 400 and "784 pixel columns" in refused.json()["detail"]
+    as_bytes = client.post(
+        "/invocations", json={"dataframe_split": {"data": (batch * 255).tolist()}}
+    )
+    assert as_bytes.status_code == 422 and "divide 0-255" in as_bytes.json()["detail"]
+
+
+def test_booleans_and_strings_are_not_pixels(client):
+    for leaf in (True, "0.5", None):
+        answer = client.post("/invocations", json={"inputs": [[leaf] * 784]})
+        assert answer.status_code == 422, (leaf, answer.text)
+
+
+def test_the_model_card_is_served_as_markdown_or_404(loaded):
+    from dataclasses import replace
+
+    with TestClient(serve.create_app(replace(loaded, card="# Model card\n\nTiny.\n"))) as c:
+        card = c.get("/model-card")
+        assert card.status_code == 200 and card.text.startswith("# Model card")
+        assert card.headers["content-type"].startswith("text/markdown")
+    with TestClient(serve.create_app(replace(loaded, card=None))) as c:
+        missing = c.get("/model-card")
+        assert missing.status_code == 404 and "no model card" in missing.json()["detail"]
+
+
+def test_a_model_card_beside_an_exported_model_is_its_card(loaded, tmp_path):
+    import shutil
+
+    source = tmp_path / "model.keras"
+    shutil.copy(serve.__file__, tmp_path / "unused")  # the folder holds other files too
+    (tmp_path / serve.MODEL_CARD_FILE).write_text("# Card of the exported model\n")
+    (tmp_path / serve.METADATA_FILE).write_text(json.dumps({"name": "m", "version": "3"}))
+    from mnist_pipeline import serve_model
+
+    info, card = serve_model._from_path(str(source))
+    assert card == "# Card of the exported model\n" and info.version == "3"
+
+
+def test_the_command_line_reads_host_and_port_from_the_environment(monkeypatch):
+    """The Docker image sets HOST and PORT; flags still win over them."""
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    monkeypatch.setenv("PORT", "9123")
+    args = serve.parser().parse_args([])
+    assert (args.host, args.port, args.model, args.export) == ("0.0.0.0", 9123, None, None)
+    args = serve.parser().parse_args(["--port", "8081", "--export", "build/x"])
+    assert (args.host, args.port, args.export) == ("0.0.0.0", 8081, "build/x")
+    monkeypatch.delenv("HOST")
+    monkeypatch.delenv("PORT")
+    args = serve.parser().parse_args([])
+    assert (args.host, args.port) == (serve.DEFAULT_HOST, serve.DEFAULT_PORT)
+
+
+LOAD_IN_A_FRESH_PROCESS = """
+import sys
+import numpy as np
+from mnist_pipeline import serve
+for source in sys.argv[1:]:
+    loaded = serve.load(source)
+    probabilities = loaded.predict(np.zeros((2, 28, 28, 1), np.float32))
+    assert probabilities.shape == (2, 10), probabilities.shape
+    print(source, loaded.info.version, repr(loaded.card))
+print("models imported:", "mnist_pipeline.models" in sys.modules)
+"""
+
+
+@pytest.mark.slow
+def test_the_registered_and_exported_champion_load_without_the_model_code(mlflow_store, tmp_path):
+    """Registered and exported, with its card; served by a process that never imports models."""
+    import os
+    import subprocess
+    import sys
+
+    import keras
+
+    from mnist_pipeline import config, tracking
+
+    model = keras.Sequential(
+        [keras.Input(config.INPUT_SHAPE), keras.layers.Flatten(), keras.layers.Dense(10, "softmax")]
+    )
+    with tracking.start_run("tiny", {"model_key": "tiny"}, experiment=mlflow_store):
+        version = tracking.log_model(model, np.zeros((2, 28, 28, 1), np.float32), "tiny")
+    tracking.set_champion(version)
+    card = "# Model card: tiny\n\nFor the export test.\n"
+    tracking.client().update_model_version(config.REGISTERED_MODEL, version, description=card)
+
+    target = serve.export_champion(tmp_path / "champion")
+    assert target.name == "model.keras"
+    assert (tmp_path / "champion" / serve.MODEL_CARD_FILE).read_text() == card
+    meta = json.loads((tmp_path / "champion" / serve.METADATA_FILE).read_text())
+    assert meta["version"] == version and meta["alias"] == config.CHAMPION_ALIAS
+
+    uri = f"models:/{config.REGISTERED_MODEL}@{config.CHAMPION_ALIAS}"
+    ran = subprocess.run(
+        [sys.executable, "-c", LOAD_IN_A_FRESH_PROCESS, uri, str(target)],
+        capture_output=True,
+        check=False,
+        text=True,
+        env=os.environ.copy(),  # the test's MLflow store
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    lines = ran.stdout.strip().splitlines()
+    assert lines[0] == f"{uri} {version} {card!r}"
+    assert lines[1] == f"{target} {version} {card!r}"
+    assert lines[-1] == "models imported: False"

@@ -97,6 +97,22 @@ def _load_any(source: str) -> object:
     return tracking.load_model(source)
 
 
+def _registered(uri: str) -> object | None:
+    """The registry's entry (an MLflow ModelVersion) for ``models:/NAME@ALIAS`` or ``/VERSION``."""
+    match = _REGISTRY_URI.match(uri)
+    if match is None:
+        return None
+    from mnist_pipeline import tracking
+
+    client = tracking.client()
+    try:
+        if match["alias"]:
+            return client.get_model_version_by_alias(match["name"], match["alias"])
+        return client.get_model_version(match["name"], match["version"])
+    except tracking.MlflowException:  # MLflow's error type, through the one door to MLflow
+        return None
+
+
 def registry_card(uri: str) -> str | None:
     """The description of the registered version that ``uri`` names, if it has one.
 
@@ -106,20 +122,8 @@ def registry_card(uri: str) -> str | None:
     Returns:
         The Markdown text, or None (another kind of URI, no such version, no description).
     """
-    match = _REGISTRY_URI.match(uri)
-    if match is None:
-        return None
-    from mnist_pipeline import tracking
-
-    client = tracking.client()
-    try:
-        if match["alias"]:
-            found = client.get_model_version_by_alias(match["name"], match["alias"])
-        else:
-            found = client.get_model_version(match["name"], match["version"])
-    except tracking.MlflowException:  # MLflow's error type, through the one door to MLflow
-        return None
-    return found.description or None
+    found = _registered(uri)
+    return (found.description or None) if found is not None else None
 
 
 def _from_path(source: str) -> tuple[ModelInfo, str | None]:
@@ -134,10 +138,17 @@ def _from_path(source: str) -> tuple[ModelInfo, str | None]:
         source=meta.get("source", Path(source).name if beside else source),
         run_id=meta.get("run_id", ""),
     )
-    card_file = beside / MODEL_CARD_FILE if beside else None
-    if card_file and card_file.is_file():
-        return info, card_file.read_text()
-    return info, registry_card(source) if not beside else None
+    if beside:
+        card_file = beside / MODEL_CARD_FILE
+        return info, card_file.read_text() if card_file.is_file() else None
+    found = _registered(source)
+    if found is None:
+        return info, None
+    match = _REGISTRY_URI.match(source)
+    info = ModelInfo(
+        match["name"], str(found.version), match["alias"] or "", source, found.run_id or ""
+    )
+    return info, found.description or None
 
 
 def load(source: str | None = None) -> LoadedModel:
