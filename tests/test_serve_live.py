@@ -167,6 +167,8 @@ def test_the_page_works_in_a_real_browser(server):
         try:
             page = browser.new_page()
             page.goto(f"{server}/")
+            # before any answer, "What the model saw" shows nothing: no frame, icon or alt text
+            assert page.locator("#saw").is_hidden() and page.locator("#seen").is_hidden()
             box = page.locator("#pad").bounding_box()
             x, top = box["x"] + box["width"] / 2, box["y"]
             page.mouse.move(x, top + 40)
@@ -181,6 +183,7 @@ def test_the_page_works_in_a_real_browser(server):
             assert page.text_content("#digit") == "1"
             assert page.locator("#bars .bar").count() == 10
             assert page.get_attribute("#seen", "src").startswith("data:image/png;base64,")
+            assert page.locator("#seen").is_visible()
 
             page.set_input_files("#file", str(config.EXTERNAL_DATA_DIR / "digit-7-a.png"))
             page.wait_for_function(
@@ -195,6 +198,7 @@ def test_the_page_works_in_a_real_browser(server):
             page.wait_for_selector("#message.error", timeout=20_000)
             assert "not an image" in page.text_content("#message")
             assert page.text_content("#digit") == "?"
+            assert page.locator("#saw").is_hidden()  # no stale image beside an error
         finally:
             browser.close()
     assert health(server)["status"] == "ready"
