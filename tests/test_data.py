@@ -11,7 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from mnist_pipeline import data
+from mnist_pipeline import data, sources
 from tests.helpers import expectation_for, make_tiny_mnist
 
 
@@ -128,7 +128,7 @@ def test_default_sources_are_keras_then_pypi_wheel():
 
 
 def test_keras_source_rejects_wrong_download(monkeypatch):
-    monkeypatch.setattr(data, "fetch_url", lambda url, timeout: b"not the archive")
+    monkeypatch.setattr(sources, "fetch_url", lambda url, timeout: b"not the archive")
     with pytest.raises(data.DataVerificationError, match="downloaded mnist.npz sha256"):
         data.keras_source().load()
 

@@ -7,7 +7,7 @@ import pytest
 from scipy import ndimage
 from skimage import feature
 
-from mnist_pipeline import mnistc
+from mnist_pipeline import mnistc, mnistc_overlays
 
 RANDOM = {
     "shot_noise",
@@ -343,7 +343,7 @@ def test_canny_replaces_a_square_by_its_outline():
 def test_batched_canny_equals_scikit_image_image_by_image():
     images = np.random.default_rng(2).random((30, 28, 28)) * (np.arange(28) > 5)
     images = np.concatenate([images, _digits(10).astype(np.float64)])
-    batched = mnistc._canny_stack(images)
+    batched = mnistc_overlays._canny_stack(images)
     one_by_one = np.stack([feature.canny(image) for image in images])
     assert np.array_equal(batched, one_by_one)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 from sklearn.metrics import (
     accuracy_score,
     classification_report,
@@ -19,6 +19,14 @@ from sklearn.metrics import (
 )
 
 from mnist_pipeline import config
+
+# Calibration lives in its own module; its functions stay importable from here.
+from mnist_pipeline.calibration import (
+    expected_calibration_error,  # noqa: F401 (re-exported)
+    fit_temperature,  # noqa: F401 (re-exported)
+    reliability,  # noqa: F401 (re-exported)
+    temperature_scale,  # noqa: F401 (re-exported)
+)
 
 Z_95 = 1.959963984540054  # the standard normal's 97.5th percentile
 
@@ -204,59 +212,6 @@ def mcnemar(y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray) -> dict[
     n = a_only + b_only
     p = 1.0 if n == 0 else float(stats.binomtest(a_only, n, 0.5).pvalue)
     return {"a_only": a_only, "b_only": b_only, "p_value": p}
-
-
-def reliability(proba: np.ndarray, y_true: np.ndarray, n_bins: int = 15) -> pd.DataFrame:
-    """Confidence against accuracy in equal-width confidence bins (a reliability diagram).
-
-    Returns:
-        One row per non-empty bin: ``low``, ``high``, ``count``, ``confidence`` (mean top
-        probability), ``accuracy``.
-    """
-    confidence = proba.max(axis=1)
-    right = proba.argmax(axis=1) == np.asarray(y_true)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    index = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, n_bins - 1)
-    rows = [
-        {
-            "low": edges[b],
-            "high": edges[b + 1],
-            "count": int((index == b).sum()),
-            "confidence": float(confidence[index == b].mean()),
-            "accuracy": float(right[index == b].mean()),
-        }
-        for b in range(n_bins)
-        if (index == b).any()
-    ]
-    return pd.DataFrame(rows)
-
-
-def expected_calibration_error(proba: np.ndarray, y_true: np.ndarray, n_bins: int = 15) -> float:
-    """ECE: the count-weighted mean gap between confidence and accuracy over the bins."""
-    bins = reliability(proba, y_true, n_bins)
-    return float((bins["count"] * (bins["confidence"] - bins["accuracy"]).abs()).sum() / len(proba))
-
-
-def temperature_scale(proba: np.ndarray, temperature: float) -> np.ndarray:
-    """Soften (T > 1) or sharpen (T < 1) probabilities: softmax(log p / T)."""
-    logits = np.log(np.clip(proba, 1e-12, 1.0)) / temperature
-    logits -= logits.max(axis=1, keepdims=True)
-    scaled = np.exp(logits)
-    return scaled / scaled.sum(axis=1, keepdims=True)
-
-
-def fit_temperature(proba: np.ndarray, y_true: np.ndarray) -> float:
-    """The temperature that minimises the negative log-likelihood of ``y_true`` (Guo et al.).
-
-    Fit it on validation predictions, then apply it to test predictions.
-    """
-
-    def nll(log_t: float) -> float:
-        scaled = temperature_scale(proba, float(np.exp(log_t)))
-        return float(-np.log(np.clip(scaled[np.arange(len(y_true)), y_true], 1e-12, 1)).mean())
-
-    result = optimize.minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded")
-    return float(np.exp(result.x))
 
 
 def mistakes_table(y_true: np.ndarray, proba: np.ndarray, limit: int) -> pd.DataFrame:
