@@ -24,7 +24,7 @@ from mnist_pipeline import serve
 from mnist_pipeline.serve_model import LoadedModel, ModelInfo
 
 CARD = "# Model card: tiny\n\nA linear layer for the contract test.\n"
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 30  # per operation; about 20 s in all
 
 
 def tiny_model() -> LoadedModel:
