@@ -5,7 +5,7 @@ from __future__ import annotations
 import optuna
 import pytest
 
-from mnist_pipeline import experiment, prepare, search, tracking
+from mnist_pipeline import config, experiment, prepare, search, tracking
 from tests.helpers import make_tiny_mnist
 
 
@@ -36,6 +36,8 @@ def test_search_logs_nested_trials_and_stops_at_its_budget(mlflow_store, storage
     assert {c.data.tags["kind"] for c in children} == {"search-trial"}
     assert all(c.data.params["family"] == "keras" for c in children)
     assert client.get_run(parent).data.params["best_trial"] == str(study.best_trial.number)
+    tags = client.get_run(parent).data.tags  # a lone worker on a new study: the study's seed
+    assert (tags["search_worker"], tags["sampler_seed"]) == ("0", str(config.SEED))
     table = search.trials_table(study)
     assert list(table.index) == [0, 1, 2] and {"state", "value", "learning_rate"} <= set(table)
     again, _ = search.run_search(splits, **run)  # the budget is spent: no new trial
@@ -97,7 +99,8 @@ def test_workers_on_one_study_draw_different_candidates_and_worker_0_reproduces(
     assert len(set(first + second)) == 8  # no candidate drawn twice
     alone = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=7))
     assert draws([alone], rounds=4)[0] == first  # worker 0 is the single-machine search
-    assert search.sampler_seed(7, 0) == 7 and search.sampler_seed(7, 1) != search.sampler_seed(7, 2)
+    seeds = {search.sampler_seed(7, w, f) for w in range(3) for f in range(3)}
+    assert search.sampler_seed(7, 0) == 7 and len(seeds) == 9
     # What the seed's derivation fixes: two workers given the study's own seed draw alike.
     twin_a = optuna.create_study(study_name="twins", storage=storage,
                                  sampler=optuna.samplers.TPESampler(seed=7))  # fmt: skip
@@ -105,3 +108,18 @@ def test_workers_on_one_study_draw_different_candidates_and_worker_0_reproduces(
                                  sampler=optuna.samplers.TPESampler(seed=7))  # fmt: skip
     same_a, same_b = draws([twin_a, twin_b], rounds=2)
     assert same_a == same_b
+
+
+def test_a_resumed_worker_draws_past_the_candidates_it_began_with():
+    storage = optuna.storages.InMemoryStorage()
+
+    def start(finished: int) -> optuna.Study:
+        sampler = optuna.samplers.TPESampler(seed=search.sampler_seed(7, 0, finished))
+        return optuna.create_study(
+            study_name="r", storage=storage, sampler=sampler, load_if_exists=True
+        )
+
+    first = draws([start(0)], rounds=3)[0]  # then the worker stops (its time budget, say)
+    resumed = draws([start(3)], rounds=3)[0]
+    assert len(set(first + resumed)) == 6
+    assert draws([optuna.create_study(sampler=optuna.samplers.TPESampler(seed=7))], 3)[0] == first

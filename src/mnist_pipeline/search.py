@@ -146,23 +146,27 @@ def worker_number(worker: int | None = None) -> int:
     return worker
 
 
-def sampler_seed(seed: int, worker: int) -> int:
-    """The seed of one worker's sampler: the study's own for worker 0, a derived one for others.
+def sampler_seed(seed: int, worker: int, finished: int = 0) -> int:
+    """The seed of one worker's sampler: the study's own for worker 0 on a new study.
 
-    Workers sharing a seed draw the same candidates (each sampler starts the same random
-    stream); deriving it from ``(seed, worker)`` keeps them apart, and a rerun of one worker
-    reproducible.
+    Samplers sharing a seed draw the same candidates (each starts the same random stream):
+    two workers given the study's seed would, and so would a worker resuming a study it began
+    (after a timeout, say) by redrawing its first candidates. Deriving the seed from the
+    worker's number and the count of trials it finds finished keeps them apart, and a rerun
+    of the same history reproducible.
 
     Args:
         seed: the study's seed.
         worker: the worker's number (:func:`worker_number`).
+        finished: finished trials in the study when the worker joins it.
 
     Returns:
-        ``seed`` for worker 0, else a 32-bit seed from NumPy's ``SeedSequence((seed, worker))``.
+        ``seed`` for worker 0 on a study with no finished trial, else a 32-bit seed from
+        NumPy's ``SeedSequence((seed, worker, finished))``.
     """
-    if worker == 0:
+    if worker == 0 and finished == 0:
         return seed
-    return int(np.random.SeedSequence((seed, worker)).generate_state(1)[0])
+    return int(np.random.SeedSequence((seed, worker, finished)).generate_state(1)[0])
 
 
 def run_search(
@@ -188,7 +192,7 @@ def run_search(
         n_trials: finished trials (complete or pruned) the study stops at, across all workers.
         timeout_s: this process's wall-time cap; fewer trials than asked if it is reached.
         epochs: epochs per trial.
-        seed: seeds every trial's training, and the sampler (TPE) with :func:`sampler_seed`.
+        seed: seeds every trial's training, and the sampler (TPE) through :func:`sampler_seed`.
         study_name: the study in the storage.
         experiment_name: the MLflow experiment of the parent run and its trials.
         worker: this process's number among the study's workers (:func:`worker_number`;
@@ -204,13 +208,16 @@ def run_search(
         study_name=study_name,
         storage=storage_url(),
         direction="maximize",
-        sampler=optuna.samplers.TPESampler(seed=sampler_seed(seed, worker)),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1),
         load_if_exists=True,
     )
     finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-    tags = {experiment.KIND_TAG: "search", "optuna_study": study_name, "search_worker": str(worker)}
-    remaining = n_trials - len(study.get_trials(deepcopy=False, states=finished))
+    done = len(study.get_trials(deepcopy=False, states=finished))
+    drawing_seed = sampler_seed(seed, worker, done)
+    study.sampler = optuna.samplers.TPESampler(seed=drawing_seed)
+    tags = {experiment.KIND_TAG: "search", "optuna_study": study_name}
+    tags |= {"search_worker": str(worker), "sampler_seed": str(drawing_seed)}
+    remaining = n_trials - done
     with tracking.start_run("search", tags, experiment_name) as parent:
         if remaining > 0:  # a finished study is read back, not extended
             study.optimize(

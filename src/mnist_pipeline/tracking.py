@@ -254,8 +254,15 @@ def register_model(model_uri: str, run_id: str, model_key: str) -> str:
             config.REGISTERED_MODEL,
             description="Models of the MNIST study; see the mnist-pipeline book.",
         )
+    # MLflow 3 logs a model as ``models:/<model id>``; a tracking server refuses that source
+    # unless the version names the id too (a local store does not check).
+    model_id = model_uri.removeprefix("models:/") if model_uri.startswith("models:/m-") else None
     version = mlflow_client.create_model_version(
-        config.REGISTERED_MODEL, source=model_uri, run_id=run_id, tags={"model_key": model_key}
+        config.REGISTERED_MODEL,
+        source=model_uri,
+        run_id=run_id,
+        tags={"model_key": model_key},
+        model_id=model_id,
     )
     return str(version.version)
 
