@@ -49,8 +49,11 @@ from mnist_pipeline.serve_inputs import (  # noqa: F401  (public names of the se
     UPLOAD_TYPES,
     as_batch,
     batch_from_body,
+    check_length,
+    content_type,
     fast_json_batch,
     image_from_upload,
+    uploaded_file,
 )
 from mnist_pipeline.serve_model import (  # noqa: F401  (public names of the service)
     METADATA_FILE,
@@ -67,7 +70,6 @@ from mnist_pipeline.serve_model import (  # noqa: F401  (public names of the ser
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-MULTIPART_OVERHEAD = 64 * 1024  # bytes of a multipart body besides the file
 
 
 def input_png(image: np.ndarray) -> str:
@@ -76,50 +78,6 @@ def input_png(image: np.ndarray) -> str:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def _check_length(request: Request, limit: int) -> None:
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit:
-        raise HTTPException(413, f"request of {int(length):,} bytes; the limit is {limit:,}")
-
-
-def _content_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-async def _uploaded(request: Request) -> tuple[bytes, str, str]:
-    """The bytes, name and declared type of the form field ``file``.
-
-    Raises:
-        HTTPException: 415 for a body that is not a form, 413 over the limit, 400 with no
-            field ``file``.
-    """
-    if _content_type(request) != "multipart/form-data":
-        raise HTTPException(
-            415,
-            "send the image as multipart/form-data in the field 'file', not "
-            f"{_content_type(request) or 'a body without a content type'}",
-        )
-    _check_length(request, MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)
-    try:
-        form = await request.form(max_files=4, max_fields=16)
-    except Exception as exc:  # Starlette raises its own errors for a malformed form
-        if isinstance(exc, HTTPException):
-            raise
-        raise HTTPException(400, f"malformed multipart/form-data body: {exc}") from None
-    field = form.get("file")
-    if field is None:
-        raise HTTPException(400, "no file uploaded: send one PNG or JPEG in the field 'file'")
-    others = sorted(set(form.keys()) - {"file"})
-    if others or len(form.getlist("file")) > 1:
-        raise HTTPException(
-            400, f"send one field, 'file', and nothing else (got {others or 'two files'})"
-        )
-    if isinstance(field, str):  # a plain form value rather than a file part
-        return field.encode(), "file", ""
-    data = await field.read(MAX_UPLOAD_BYTES + 1)
-    return data, field.filename or "upload", field.content_type or ""
 
 
 def _answer(probabilities: np.ndarray, accept: str, binary: bool) -> Response:
@@ -213,7 +171,7 @@ def create_app(model: LoadedModel | None = None) -> FastAPI:
     )
     async def predict(request: Request) -> JSONResponse:
         """Read one uploaded PNG or JPEG (form field ``file``) and return the digit."""
-        data, name, declared = await _uploaded(request)
+        data, name, declared = await uploaded_file(request)
         image = await run_in_threadpool(image_from_upload, data, name, declared)
         start = time.perf_counter()
         probabilities = (await run_in_threadpool(infer, image[np.newaxis]))[0]
@@ -251,16 +209,16 @@ def create_app(model: LoadedModel | None = None) -> FastAPI:
         application/x-npy``, answered as a ``(n, 10)`` float32 ``.npy`` unless
         ``Accept: application/json``.
         """
-        _check_length(request, MAX_BODY_BYTES)
-        content_type = _content_type(request)
-        if content_type not in {"application/json", NPY_TYPE, "application/octet-stream"}:
+        check_length(request, MAX_BODY_BYTES)
+        kind = content_type(request)
+        if kind not in {"application/json", NPY_TYPE, "application/octet-stream"}:
             raise HTTPException(
-                415, f"{content_type or 'no content type'}: send application/json or {NPY_TYPE}"
+                415, f"{kind or 'no content type'}: send application/json or {NPY_TYPE}"
             )
         body = await request.body()
-        batch = await run_in_threadpool(batch_from_body, body, content_type)
+        batch = await run_in_threadpool(batch_from_body, body, kind)
         probabilities = await run_in_threadpool(infer, batch)
-        binary = content_type != "application/json"
+        binary = kind != "application/json"
         return _answer(probabilities, request.headers.get("accept", ""), binary)
 
     return app

@@ -17,7 +17,7 @@ import re
 import warnings
 
 import numpy as np
-from fastapi import HTTPException
+from fastapi import HTTPException, Request
 
 from mnist_pipeline import config, preprocess
 
@@ -26,8 +26,55 @@ MAX_BODY_BYTES = 64 * 1024 * 1024  # a batch for /invocations
 MAX_BATCH = 10_000  # images per /invocations request
 UPLOAD_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/jpg": "JPEG"}
 NPY_TYPE = "application/x-npy"
+MULTIPART_OVERHEAD = 64 * 1024  # bytes of a multipart body besides the file
 JSON_KEYS = ("inputs", "instances", "dataframe_split", "dataframe_records")
 PIXELS = config.IMAGE_SHAPE[0] * config.IMAGE_SHAPE[1]
+
+
+def check_length(request: Request, limit: int) -> None:
+    """Refuse (413) a request whose declared length is over ``limit`` bytes, before reading it."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise HTTPException(413, f"request of {int(length):,} bytes; the limit is {limit:,}")
+
+
+def content_type(request: Request) -> str:
+    """The request's media type, lower case, without parameters."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def uploaded_file(request: Request) -> tuple[bytes, str, str]:
+    """The bytes, name and declared type of the form field ``file``.
+
+    Raises:
+        HTTPException: 415 for a body that is not a form, 413 over the limit, 400 with no
+            field ``file``.
+    """
+    if content_type(request) != "multipart/form-data":
+        raise HTTPException(
+            415,
+            "send the image as multipart/form-data in the field 'file', not "
+            f"{content_type(request) or 'a body without a content type'}",
+        )
+    check_length(request, MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)
+    try:
+        form = await request.form(max_files=4, max_fields=16)
+    except Exception as exc:  # Starlette raises its own errors for a malformed form
+        if isinstance(exc, HTTPException):
+            raise
+        raise HTTPException(400, f"malformed multipart/form-data body: {exc}") from None
+    field = form.get("file")
+    if field is None:
+        raise HTTPException(400, "no file uploaded: send one PNG or JPEG in the field 'file'")
+    others = sorted(set(form.keys()) - {"file"})
+    if others or len(form.getlist("file")) > 1:
+        raise HTTPException(
+            400, f"send one field, 'file', and nothing else (got {others or 'two files'})"
+        )
+    if isinstance(field, str):  # a plain form value rather than a file part
+        return field.encode(), "file", ""
+    data = await field.read(MAX_UPLOAD_BYTES + 1)
+    return data, field.filename or "upload", field.content_type or ""
 
 
 def image_from_upload(data: bytes, name: str, declared: str) -> np.ndarray:
