@@ -24,8 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 # Set to 1 to let a test session use the stores the environment names (the user's own).
 OPT_IN = "MNIST_TEST_USE_MY_STORES"
-# The variables a session overrides; MNIST_SEARCH_WORKER is dropped so the search reruns as
-# worker 0, the way the committed notebook ran it.
+# The variables a session overrides. MLFLOW_REGISTRY_URI is dropped, so that the registry
+# follows the tracking store (the session's, or the one a test sets); MNIST_SEARCH_WORKER too,
+# so that the search reruns as worker 0, the way the committed notebook ran it.
 STORE_VARIABLES = (
     "MLFLOW_TRACKING_URI",
     "MLFLOW_REGISTRY_URI",
@@ -46,10 +47,8 @@ def isolated_environment(scratch: str) -> dict[str, str]:
     Returns:
         Each store variable's value; the ones absent here are removed from the environment.
     """
-    mlflow_uri = f"sqlite:///{scratch}/mlflow.db"
     return {
-        "MLFLOW_TRACKING_URI": mlflow_uri,
-        "MLFLOW_REGISTRY_URI": mlflow_uri,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{scratch}/mlflow.db",
         "OPTUNA_STORAGE": f"sqlite:///{scratch}/optuna.db",
         "MNIST_VARIABLES_FILE": f"{scratch}/_variables.yml",
     }

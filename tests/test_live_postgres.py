@@ -338,3 +338,11 @@ def test_a_run_registers_and_loads_back_through_mlflow_server(postgres, mlflow_s
         tracking.client().get_model_version(config.REGISTERED_MODEL, result.model_version).source
     )
     assert not source.startswith(("file:", "/"))  # a client-side path would bypass the server
+
+
+def test_ci_installs_postgresql_for_this_module():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert (
+        "packages+=(postgresql)" in ci
+        and 'apt-get install -y --no-install-recommends "${packages[@]}"' in ci
+    )
