@@ -169,7 +169,7 @@ def postgres() -> Iterator[Cluster]:
     run_as(user, [*pg_ctl, "-l", str(folder / "server.log"), "-o", options, "start"], folder)
     try:
         with cluster.connect("postgres") as connection:
-            for database in ("optuna", "mlflow"):
+            for database in ("optuna", "mlflow", "race"):
                 connection.execute(f"CREATE DATABASE {database}")
         yield cluster
     finally:
@@ -338,6 +338,26 @@ def test_a_run_registers_and_loads_back_through_mlflow_server(postgres, mlflow_s
         tracking.client().get_model_version(config.REGISTERED_MODEL, result.model_version).source
     )
     assert not source.startswith(("file:", "/"))  # a client-side path would bypass the server
+
+
+def test_workers_starting_together_on_an_empty_database_all_open_the_study(postgres, monkeypatch):
+    """Optuna's tables do not exist yet: every worker races to create them, none may fail."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from mnist_pipeline import search
+
+    monkeypatch.setenv("OPTUNA_STORAGE", postgres.url("race"))
+    start = Barrier(4)
+
+    def join(_: int) -> str:
+        start.wait()
+        return search.open_study("race").study_name
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(join, range(4))) == ["race"] * 4
+    with postgres.connect("race") as connection:
+        assert connection.execute("SELECT count(*) FROM studies").fetchone() == (1,)
 
 
 def test_ci_installs_postgresql_for_this_module():

@@ -123,3 +123,12 @@ def test_a_resumed_worker_draws_past_the_candidates_it_began_with():
     resumed = draws([start(3)], rounds=3)[0]
     assert len(set(first + resumed)) == 6
     assert draws([optuna.create_study(sampler=optuna.samplers.TPESampler(seed=7))], 3)[0] == first
+
+
+def test_open_study_creates_then_loads_the_same_study(storage):
+    first = search.open_study("shared")
+    first.optimize(lambda trial: trial.suggest_float("a", 0.0, 1.0), n_trials=1)
+    again = search.open_study("shared")
+    assert again.direction == optuna.study.StudyDirection.MAXIMIZE and len(again.trials) == 1
+    with pytest.raises(ValueError, match="attempts=0"):
+        search.open_study("shared", attempts=0)

@@ -17,11 +17,13 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import time
 from collections.abc import Callable
 
 import numpy as np
 import optuna
 import pandas as pd
+import sqlalchemy.exc
 
 from mnist_pipeline import config, experiment, models, specs, tracking
 from mnist_pipeline._tf import keras
@@ -169,6 +171,35 @@ def sampler_seed(seed: int, worker: int, finished: int = 0) -> int:
     return int(np.random.SeedSequence((seed, worker, finished)).generate_state(1)[0])
 
 
+def open_study(study_name: str, attempts: int = 3) -> optuna.Study:
+    """Create the study in the storage, or load it if another worker created it first.
+
+    Workers that start together on an empty database race to create Optuna's tables, and the
+    database refuses the loser's (a duplicate key or table); on the next attempt it finds them.
+
+    Args:
+        study_name: the study in the storage.
+        attempts: how many times to try before the database's error is raised.
+
+    Returns:
+        The study, without its sampler (:func:`run_search` sets one per worker).
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return optuna.create_study(
+                study_name=study_name,
+                storage=storage_url(),
+                direction="maximize",
+                pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1),
+                load_if_exists=True,
+            )
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            if attempt == attempts:
+                raise
+            time.sleep(attempt)
+    raise ValueError(f"attempts={attempts}: expected at least 1")
+
+
 def run_search(
     splits: Splits,
     *,
@@ -204,13 +235,7 @@ def run_search(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     logging.getLogger("optuna").setLevel(logging.WARNING)
     worker = worker_number(worker)
-    study = optuna.create_study(
-        study_name=study_name,
-        storage=storage_url(),
-        direction="maximize",
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1),
-        load_if_exists=True,
-    )
+    study = open_study(study_name)
     finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     done = len(study.get_trials(deepcopy=False, states=finished))
     drawing_seed = sampler_seed(seed, worker, done)
