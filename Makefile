@@ -64,12 +64,17 @@ data: $(STAMP) ## fetch, verify and cache MNIST in data/raw/mnist.npz
 
 # The kernels talk to nbconvert over Unix sockets (IPC transport), not loopback TCP: nothing to
 # eavesdrop on, so ipykernel has no "running over TCP without encryption" warning to print.
-# On Windows, where ZeroMQ's IPC transport may be missing, the kernel keeps TCP (and the warning).
+# The sockets' path must be absolute: with the default relative one the kernel, started in
+# notebooks/, makes them where nbconvert does not look, and never answers. A fresh temporary
+# folder keeps the path short (a socket path has a limit of about 100 bytes). On Windows, where
+# ZeroMQ's IPC transport may be missing, the kernel keeps TCP (and the warning).
+KERNEL_TRANSPORT = $(if $(filter Windows_NT,$(OS)),--KernelManager.transport=tcp,\
+  --KernelManager.transport=ipc --KernelManager.ip="$$(mktemp -d)/kernel")
+
 notebooks: data ## execute every notebook in order, in place, logging runs to ./mlflow.db and ./optuna.db
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.kernel_name=$(KERNEL) --ExecutePreprocessor.timeout=-1 \
-	  --ExecutePreprocessor.record_timing=False \
-	  --KernelManager.transport=$(if $(filter Windows_NT,$(OS)),tcp,ipc) $(NOTEBOOKS)
+	  --ExecutePreprocessor.record_timing=False $(KERNEL_TRANSPORT) $(NOTEBOOKS)
 
 report: $(STAMP) ## render the Quarto book (HTML and PDF) into _book/
 	@command -v quarto >/dev/null || test -x $(VENV)/bin/quarto || \

@@ -91,3 +91,19 @@ def test_model_4_loads_in_a_process_that_never_imported_its_custom_layers(mlflow
     ).stdout.splitlines()
     np.testing.assert_allclose(json.loads(out[-2]), model(x, training=False), rtol=1e-5)
     assert json.loads(out[-1].replace("'", '"')) == []
+
+
+def test_the_logged_model_pins_the_tensorflow_build_installed_here(monkeypatch):
+    from importlib.metadata import PackageNotFoundError
+
+    from mnist_pipeline import tracking
+
+    def only_tensorflow(name):
+        if name == "tensorflow-cpu":
+            raise PackageNotFoundError(name)
+        return "2.21.0"
+
+    monkeypatch.setattr(tracking, "version", only_tensorflow)  # macOS arm64, Linux aarch64
+    assert tracking._tensorflow() == "tensorflow"
+    monkeypatch.setattr(tracking, "version", lambda name: "2.21.0")  # Linux x86_64, Windows
+    assert tracking._tensorflow() == "tensorflow-cpu"

@@ -18,7 +18,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -206,6 +206,18 @@ def log_figures(figures: Mapping[str, matplotlib.figure.Figure]) -> None:
         mlflow.log_figure(fig, name)
 
 
+def _tensorflow() -> str:
+    """The TensorFlow distribution installed here: ``tensorflow-cpu`` on Linux x86_64 and
+    Windows, ``tensorflow`` elsewhere or with the GPU extra (the markers of pyproject.toml)."""
+    for name in ("tensorflow-cpu", "tensorflow"):
+        try:
+            version(name)
+            return name
+        except PackageNotFoundError:
+            continue
+    raise PackageNotFoundError("tensorflow")
+
+
 def log_model(model: object, x_example: np.ndarray, model_key: str) -> str:
     """Log the active run's model (Keras or scikit-learn) with its signature and register it.
 
@@ -227,7 +239,7 @@ def log_model(model: object, x_example: np.ndarray, model_key: str) -> str:
         signature = infer_signature(x_example, np.asarray(model(x_example, training=False)))
         # Pinned here: MLflow would infer them by loading the model in a fresh process, which
         # cannot rebuild a custom layer (``augment.for_inference`` drops model 4's before this).
-        requirements = [f"{name}=={version(name)}" for name in ("keras", "tensorflow-cpu", "numpy")]
+        requirements = [f"{name}=={version(name)}" for name in ("keras", _tensorflow(), "numpy")]
         info = mlflow.keras.log_model(
             model, name="model", signature=signature, pip_requirements=requirements
         )
