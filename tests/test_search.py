@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import optuna
+import pandas as pd
 import pytest
 
 from mnist_pipeline import config, experiment, prepare, search, tracking
@@ -132,3 +133,27 @@ def test_open_study_creates_then_loads_the_same_study(storage):
     assert again.direction == optuna.study.StudyDirection.MAXIMIZE and len(again.trials) == 1
     with pytest.raises(ValueError, match="attempts=0"):
         search.open_study("shared", attempts=0)
+
+
+def test_best_trials_fit_a_printed_page():
+    trials = pd.DataFrame(
+        {
+            "state": ["COMPLETE", "PRUNED", "COMPLETE"],
+            "value": [0.97, 0.99, 0.98],
+            "seconds": [10.0, 5.0, 12.0],
+            "filters": [32, 16, 48],
+            "kernel_size": [3, 5, 5],
+            "dense_units": [128, 64, 256],
+            "activation": ["relu", "elu", "gelu"],
+            "conv_dropout": [0.1, 0.2, 0.3],
+            "dense_dropout": [0.4, 0.5, 0.6],
+            "learning_rate": [0.001, 0.002, 0.0005],
+            "batch_size": [32, 64, 128],
+        },
+        index=pd.Index([0, 1, 2], name="number"),
+    )
+    table = search.best_trials(trials, k=5)
+    assert list(table.index) == [2, 0]  # completed only, best first; "state" is not shown
+    assert len(table.columns) + 1 <= 8  # with the trial column
+    assert table.loc[2, "convolutions"] == "48 of 5×5" and table.loc[2, "dropout"] == "0.30 / 0.60"
+    assert table.loc[2, "validation"] == "98.00\u00a0%"

@@ -25,7 +25,7 @@ import optuna
 import pandas as pd
 import sqlalchemy.exc
 
-from mnist_pipeline import config, experiment, models, specs, tracking
+from mnist_pipeline import config, experiment, models, narrate, specs, tracking
 from mnist_pipeline._tf import keras
 from mnist_pipeline.prepare import Splits
 
@@ -285,3 +285,27 @@ def importances(study: optuna.Study, seed: int = config.SEED) -> dict[str, float
     """
     evaluator = optuna.importance.FanovaImportanceEvaluator(seed=seed)
     return optuna.importance.get_param_importances(study, evaluator=evaluator)
+
+
+def best_trials(trials: pd.DataFrame, k: int = 5) -> pd.DataFrame:
+    """The ``k`` best completed trials of :func:`trials_table`, in eight short columns for print:
+    the trial, its validation accuracy and its hyperparameters (convolutions as filters and
+    kernel, dropout as convolution / dense)."""
+    done = trials[trials["state"] == "COMPLETE"].sort_values("value", ascending=False).head(k)
+    return pd.DataFrame(
+        {
+            "validation": [narrate.pct(v) for v in done["value"]],
+            "convolutions": [
+                f"{f} of {s}×{s}" for f, s in zip(done["filters"], done["kernel_size"], strict=True)
+            ],
+            "dense units": done["dense_units"],
+            "activation": done["activation"],
+            "dropout": [
+                f"{c:.2f} / {d:.2f}"
+                for c, d in zip(done["conv_dropout"], done["dense_dropout"], strict=True)
+            ],
+            "learning rate": [f"{r:.2g}" for r in done["learning_rate"]],
+            "batch": done["batch_size"],
+        },
+        index=done.index.rename("trial"),
+    )

@@ -117,7 +117,8 @@ def differences(per_seed: pd.DataFrame, pairs: Sequence[tuple[str, str]]) -> pd.
     wide = per_seed.pivot(index="seed", columns="model_key", values="test_accuracy")
     rows = []
     for a, b in pairs:
-        diff = (wide[b] - wide[a]).dropna().to_numpy(dtype=float)
+        both = a in wide.columns and b in wide.columns
+        diff = (wide[b] - wide[a]).dropna().to_numpy(dtype=float) if both else np.array([])
         n = len(diff)
         mean = float(diff.mean()) if n else math.nan
         sd = float(diff.std(ddof=1)) if n > 1 else math.nan
