@@ -15,12 +15,12 @@ def test_a_step_is_better_only_when_mcnemar_and_the_seeds_agree():
     significant = {"a_only": 30, "b_only": 160, "p_value": 1e-22}
     up = {"n_seeds": 3, "mean": 0.008, "ci_low": 0.006, "ci_high": 0.010}
     assert verdicts.step("model 1", "model 2", significant, up).startswith(
-        "model 2 is better than model 1"
+        "Model 2 is better than model 1"
     )
     flat = {"a_only": 44, "b_only": 42, "p_value": 0.91}
     spread = {"n_seeds": 3, "mean": -0.0003, "ci_low": -0.002, "ci_high": 0.0015}
     text = verdicts.step("model 2", "model 3", flat, spread)
-    assert text.startswith("model 3 is no better than model 2")
+    assert text.startswith("Model 3 is no better than model 2")
     assert "p = 0.91" in text and "over 3 seeds" in text
     mixed = verdicts.step("model 2", "model 3", significant, spread)
     assert mixed.startswith("The evidence on model 3 against model 2 is mixed")
@@ -54,3 +54,9 @@ def test_target_says_how_far_short():
         "Model 4 falls short of the target of 90\u00a0% on MNIST-C by 3.0\u00a0points"
     )
     assert "meets the target" in verdicts.target("Model 4", 0.93, 0.90, "on MNIST-C")
+
+
+def test_the_interval_over_seeds_reads_as_one_range():
+    spread = {"n_seeds": 3, "mean": 0.0057, "ci_low": 0.0009, "ci_high": 0.0105}
+    flat = {"a_only": 44, "b_only": 42, "p_value": 0.91}
+    assert "(95 % interval 0.09 to 1.05\u00a0points)" in verdicts.step("a", "b", flat, spread)

@@ -112,6 +112,8 @@ def accuracy_grid(long: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:
         index="corruption", columns="model", values="cell"
     )
     order = list(dict.fromkeys(long["corruption"]))
+    grid = grid.rename(index=lambda name: name.replace("_", " "))
+    order = [name.replace("_", " ") for name in order]
     return (
         grid.loc[order, list(models)]
         .rename(columns=specs.label)

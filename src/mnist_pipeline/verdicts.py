@@ -27,7 +27,7 @@ def _seed_clause(diff: Mapping[str, float]) -> tuple[str, int]:
     n, mean = int(diff["n_seeds"]), diff["mean"]
     if n < 2 or math.isnan(diff["ci_low"]):
         return f"one seed only, a difference of {points(mean)}", 0
-    span = f"{points(diff['ci_low'])} to {points(diff['ci_high'])}"
+    span = f"{100 * diff['ci_low']:.2f} to {points(diff['ci_high'])}"
     if diff["ci_low"] > 0:
         sign = 1
     elif diff["ci_high"] < 0:
@@ -49,12 +49,13 @@ def step(first: str, second: str, mcnemar: Mapping[str, float], diff: Mapping[st
     tested = mcnemar["p_value"] < ALPHA
     mc_sign = 0 if not tested else (1 if mcnemar["b_only"] > mcnemar["a_only"] else -1)
     evidence = f"McNemar p = {mcnemar['p_value']:.2g} on seed 42; {seeds}"
+    lead = second[:1].upper() + second[1:]  # the verdict opens a sentence
     if mc_sign == seed_sign == 1:
-        return f"{second} is better than {first}: {evidence}."
+        return f"{lead} is better than {first}: {evidence}."
     if mc_sign == seed_sign == -1:
-        return f"{second} is worse than {first}: {evidence}."
+        return f"{lead} is worse than {first}: {evidence}."
     if mc_sign == 0 and seed_sign == 0:
-        return f"{second} is no better than {first} on this evidence: {evidence}."
+        return f"{lead} is no better than {first} on this evidence: {evidence}."
     return f"The evidence on {second} against {first} is mixed: {evidence}."
 
 
