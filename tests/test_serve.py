@@ -388,3 +388,12 @@ def test_the_registered_and_exported_champion_load_without_the_model_code(mlflow
     assert lines[0] == f"{uri} {version} {card!r}"
     assert lines[1] == f"{target} {version} {card!r}"
     assert lines[-1] == "models imported: False"
+
+
+def test_a_pixel_just_above_one_is_refused_as_the_schema_says(client):
+    """Found by Schemathesis: 1.0000000000000002 rounds to 1.0 in float32 and slipped through."""
+    inputs = np.ones((1, 28, 28)).tolist()
+    inputs[0][0][0] = 1.0000000000000002
+    answer = client.post("/invocations", json={"inputs": inputs})
+    assert answer.status_code == 422 and "expected [0, 1]" in answer.json()["detail"]
+    assert client.post("/invocations", json={"inputs": np.ones((1, 28, 28)).tolist()}).status_code == 200

@@ -128,7 +128,9 @@ def as_batch(array: object) -> np.ndarray:
     try:
         if isinstance(array, list) and not _all_numbers(array):
             raise TypeError("a leaf is not a number")  # NumPy would read true or "0.5" as numbers
-        batch = np.asarray(array, dtype=np.float32)
+        # float64 until the range is checked: 1.0000000000000002 is above the schema's maximum
+        # of 1, and would round to exactly 1 in float32 and slip through.
+        batch = np.asarray(array, dtype=np.float64)
     except (ValueError, TypeError):
         raise HTTPException(
             422, "inputs must be numbers: a nested list of floats of shape (n, 28, 28)"
@@ -154,7 +156,7 @@ def as_batch(array: object) -> np.ndarray:
             f"inputs range over [{batch.min():g}, {batch.max():g}]; expected [0, 1] "
             "(divide 0-255 pixels by 255, ink high)",
         )
-    return batch.reshape(len(batch), *config.INPUT_SHAPE)
+    return batch.astype(np.float32).reshape(len(batch), *config.INPUT_SHAPE)
 
 
 _PLAIN_JSON_BATCH = re.compile(
@@ -191,13 +193,15 @@ def fast_json_batch(body: bytes) -> np.ndarray | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # text mode with a separator: supported, in C
-            numbers = np.fromstring(text, sep=",", dtype=np.float32)
+            numbers = np.fromstring(text, sep=",", dtype=np.float64)  # range before float32
     except ValueError:  # a token that is not a number
         return None
     n, rest = divmod(numbers.size, int(np.prod(per_image)))
     if n == 0 or rest or skeleton != _skeleton((n, *per_image)):
         return None
-    return numbers.reshape(n, *per_image)
+    if numbers.min() < 0 or numbers.max() > 1:
+        return None  # the general path refuses it, with its message
+    return numbers.astype(np.float32).reshape(n, *per_image)
 
 
 def _dataframe_rows(payload: dict) -> object:
