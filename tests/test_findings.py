@@ -121,6 +121,8 @@ def card_values(with_seeds: bool) -> dict:
         "ece_scaled": "0.18\u00a0%",
         "temperature": "1.01",
         "confident_errors": 2,
+        "kind": "Model 4: an augmented, robust CNN",
+        "augmented": "yes",
     }
     if with_seeds:
         model |= {"seeds": "42, 43, 44", "test_seeds": "99.50 ± 0.03\u00a0%"}
@@ -163,6 +165,8 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
     ]:
         assert value in card
     assert "not a single digit" in card and "One training seed" in card
+    assert "Model 4: an augmented, robust CNN, 346,026 parameters, trained for 10 epochs" in card
+    assert "Training augmentation" in card
     with_seeds = modelcard.build(card_values(with_seeds=True))
     assert "99.50 ± 0.03\u00a0%" in with_seeds and "One training seed" not in with_seeds
     values = card_values(False)

@@ -133,3 +133,29 @@ def test_confident_errors_counts_the_sure_mistakes():
     assert text == (
         "The champion makes 2 test errors, 1 of them with a confidence of 99\u00a0% or more."
     )
+
+
+def test_champion_choice_explains_a_smaller_champion_within_one_standard_error():
+    runs = pd.DataFrame(
+        [
+            {
+                "model_key": "model_2",
+                "architecture": "a",
+                "val_accuracy": 0.9900,
+                "val_errors": 60,
+                "n_parameters": 225_034,
+                "model_version": "2",
+            },
+            {
+                "model_key": "model_3",
+                "architecture": "b",
+                "val_accuracy": 0.9905,
+                "val_errors": 57,
+                "n_parameters": 431_626,
+                "model_version": "3",
+            },
+        ]
+    )
+    text = narrate.champion_choice(runs, runs.iloc[0], n_val=6000)
+    assert "Model 3 is more accurate on validation by 0.05 points (3 images)" in text
+    assert "the rule takes the smaller model" in text and "-3 more" not in text

@@ -12,7 +12,18 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from mnist_pipeline import config, evaluate, evaluation, ledger, plots, specs, tracking, verdicts
+from mnist_pipeline import (
+    config,
+    evaluate,
+    evaluation,
+    ledger,
+    models,
+    narrate,
+    plots,
+    specs,
+    tracking,
+    verdicts,
+)
 from mnist_pipeline.narrate import duration, interval, pct
 
 
@@ -210,6 +221,8 @@ def champion_section(result, confident: float = 0.99) -> dict[str, object]:
         "ece_scaled": f"{calibration['ECE scaled (%)']:.2f}\u00a0%",
         "temperature": f"{calibration['temperature']:.2f}",
         "confident_errors": int((wrong["confidence"] >= confident).sum()),
+        "kind": specs.get(key).title,
+        "augmented": "yes" if specs.get(key).builder is models.build_augmented_cnn else "no",
     }
 
 
@@ -227,29 +240,44 @@ def from_evaluation(
     counts = ledger.read(pending=pending_looks)
     baselines = evaluation.keys_of(result.runs, "baseline")
     key = result.champion["model_key"]
-    extra = {
-        **seed_sections(result.spread),
-        **{
-            k: {"test_looks": int(counts.loc[k, "looks"])}
-            for k in result.runs["model_key"]
-            if k in counts.index
-        },
+    mnistc_mean = result.mnistc.set_index(["model", "corruption"])["accuracy"]
+    extra: dict[str, dict] = {
         "robustness": robustness_section(result.target, result.cnns, len(result.labels)),
         **mnistc_sections(result.mnistc, result.cnns, len(result.labels)),
         "verdicts": {
             **result.step_verdicts,
             "augmentation": result.augmentation_verdict,
+            "accuracy_target": verdicts.target(
+                "Model 4", result.test["model_4"]["accuracy"], config.ACCURACY_TARGET, "on test"
+            ),
             "mnistc_target": verdicts.target(
                 "Model 4",
-                float(result.mnistc.set_index(["model", "corruption"]).loc[("model_4", "mean"), "accuracy"]),
+                float(mnistc_mean.loc[("model_4", "mean")]),
                 config.MNISTC_TARGET,
                 "on the mean over MNIST-C's corruptions",
             ),
             "against_baselines": verdicts.against_baselines(
                 result.test, evaluation.keys_of(result.runs, "study"), baselines
             ),
+            **{
+                f"reproduction_{r.model_key}": narrate.reproduction(
+                    specs.label(r.model_key),
+                    r.val_accuracy,
+                    n_val,
+                    r.study_val_accuracy,
+                    specs.get(r.model_key).reported_by,
+                )
+                for r in result.runs.itertuples()
+                if specs.get(r.model_key).study_val_accuracy is not None
+            },
         },
     }
+    # Per model: its looks at the test set, and its seeds where it has some (merged, not replaced).
+    for k in result.runs["model_key"]:
+        if k in counts.index:
+            extra.setdefault(k, {})["test_looks"] = int(counts.loc[k, "looks"])
+    for k, fields in seed_sections(result.spread).items():
+        extra.setdefault(k, {}).update(fields)
     best = result.focus[-1]  # the best baseline on validation
     extra.setdefault("evaluation", {}).update(
         {

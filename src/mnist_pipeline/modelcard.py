@@ -42,9 +42,9 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
         "Model details": (
             f"- **Name:** {champ['name']}, version {champ['version']} of the registered model "
             f"`{config.REGISTERED_MODEL}` (alias `{config.CHAMPION_ALIAS}`).\n"
-            f"- **Type:** a convolutional neural network (Keras 3, TensorFlow), "
-            f"{model['parameters']} parameters, trained for {model['epochs']} epochs.\n"
-            f"- **Chosen by:** the {champ['rule']}, on validation only."
+            f"- **Type:** {model['kind']}, {model['parameters']} parameters"
+            + (f", trained for {model['epochs']} epochs.\n" if model["epochs"] != "-" else ".\n")
+            + f"- **Chosen by:** the {champ['rule']}, on validation only."
         ),
         "Intended use": (
             "- Reading one handwritten digit, 0 to 9, centred on a plain background, as MNIST "
@@ -57,8 +57,12 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
         "Training and evaluation data": (
             f"- MNIST: {ev['n_train']} training images and {ev['n_val']} held out for "
             f"validation (fixed, seeded split), {ev['n_test']} test images.\n"
-            "- Training augmentation: rotation, shifts, zoom, noise and thicker or thinner "
-            "strokes, applied on the fly; none of MNIST-C's corruptions is used in training."
+            + (
+                "- Training augmentation: rotation, shifts, zoom, noise and thicker or thinner "
+                "strokes, applied on the fly; none of MNIST-C's corruptions is used in training."
+                if model["augmented"] == "yes"
+                else "- No augmentation: the model trained on MNIST's images as they are."
+            )
         ),
         "Metrics": (
             f"- Test accuracy {model['test_accuracy']} (95 % Wilson interval "

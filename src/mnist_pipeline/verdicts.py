@@ -50,6 +50,8 @@ def step(first: str, second: str, mcnemar: Mapping[str, float], diff: Mapping[st
     mc_sign = 0 if not tested else (1 if mcnemar["b_only"] > mcnemar["a_only"] else -1)
     evidence = f"McNemar p = {mcnemar['p_value']:.2g} on seed 42; {seeds}"
     lead = second[:1].upper() + second[1:]  # the verdict opens a sentence
+    if int(diff["n_seeds"]) < 2:  # one seed: McNemar alone decides, and the sentence says so
+        seed_sign = mc_sign
     if mc_sign == seed_sign == 1:
         return f"{lead} is better than {first}: {evidence}."
     if mc_sign == seed_sign == -1:
