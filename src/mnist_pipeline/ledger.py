@@ -16,24 +16,23 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from mnist_pipeline import config, tracking
+from mnist_pipeline import config, runs, tracking
 
 LOOK_PREFIX = "test_look_"
-# Parameters of a training run that define *what* was trained; the seed, the run and the
-# fingerprint of the data (the same split every time) do not make a new model.
-DEFINING = (
-    "architecture",
-    "estimator",
-    "n_parameters",
-    "epochs",
-    "batch_size",
-    "optimizer",
-    "learning_rate",
-    "schedule",
-    "batchnorm_recalibration",
-    "loss",
-    "n_train",
+# The parameters of a training run (``runs.PARAMS``) that define *what* was trained; the seed,
+# the names, the data's fingerprint (the same split every time), the bar and the reported figure
+# do not make a new model.
+NOT_DEFINING = (
+    "title",
+    "group",
+    "family",
+    "seed",
+    "data_sha256",
+    "n_val",
+    "quality_bar",
+    "study_val_accuracy",
 )
+DEFINING = tuple(name for name in runs.PARAMS if name not in NOT_DEFINING)
 # Looks at the test set before the ledger existed, from the git history: model 4 without its
 # batch-norm re-estimation was evaluated on test (commit 8a2a459, one image short of 99.5 %)
 # before the revision now in its spec (commit 0f3882e).
