@@ -144,6 +144,9 @@ def describe(name: str, val_accuracy: dict[int, float]) -> str:
         name: the model's name for readers.
         val_accuracy: seed to validation accuracy.
     """
+    first = name.split(" ", 1)[0]
+    if first[1:].islower() or len(first) == 1:  # mid-sentence, acronyms kept ("RBF SVM")
+        name = name[:1].lower() + name[1:]
     ordered = sorted(val_accuracy)
     values = np.array([val_accuracy[s] for s in ordered])
     listed = ", ".join(f"{100 * v:.2f}" for v in values)
