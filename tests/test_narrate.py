@@ -65,6 +65,7 @@ def test_reproduction_verdicts():
 def test_lower_first_keeps_acronyms():
     assert narrate.lower_first("Random forest on pixels") == "random forest on pixels"
     assert narrate.lower_first("RBF SVM on 50 PCA components") == "RBF SVM on 50 PCA components"
+    assert narrate.lower_first("A dense network (MLP)") == "a dense network (MLP)"
 
 
 def test_mcnemar_readout_names_models_and_reads_the_p_value():

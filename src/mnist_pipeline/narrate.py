@@ -182,8 +182,10 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
 
 def lower_first(title: str) -> str:
     """A title made fit for the middle of a sentence, acronyms kept: ``"Random forest"``
-    -> ``"random forest"``, ``"RBF SVM"`` unchanged."""
-    return title[:1].lower() + title[1:] if title[1:2].islower() else title
+    -> ``"random forest"``, ``"A dense network"`` -> ``"a dense network"``, ``"RBF SVM"``
+    unchanged."""
+    first = title.split(" ", 1)[0]
+    return title[:1].lower() + title[1:] if first[1:].islower() or len(first) == 1 else title
 
 
 def mcnemar_readout(table: pd.DataFrame, name: Callable[[str], str] = str) -> str:

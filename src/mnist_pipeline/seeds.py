@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from mnist_pipeline import config, evaluate, tracking
+from mnist_pipeline import config, evaluate, narrate, tracking
 from mnist_pipeline.prepare import Splits
 
 KIND = "seed"  # the kind tag of a run that repeats a spec on another seed
@@ -144,9 +144,7 @@ def describe(name: str, val_accuracy: dict[int, float]) -> str:
         name: the model's name for readers.
         val_accuracy: seed to validation accuracy.
     """
-    first = name.split(" ", 1)[0]
-    if first[1:].islower() or len(first) == 1:  # mid-sentence, acronyms kept ("RBF SVM")
-        name = name[:1].lower() + name[1:]
+    name = narrate.lower_first(name)  # mid-sentence
     ordered = sorted(val_accuracy)
     values = np.array([val_accuracy[s] for s in ordered])
     listed = ", ".join(f"{100 * v:.2f}" for v in values)

@@ -69,20 +69,18 @@ def suite_table(
     Returns:
         Long format: ``corruption``, ``model``, ``accuracy``, ``ci_low``, ``ci_high``.
     """
+    keep = ("accuracy", "ci_low", "ci_high")
     rows = []
     for name, by_model in predictions.items():
         for key, pred in by_model.items():
-            rows.append({"corruption": name, "model": key, **_accuracy(pred == labels)})
-    models = list(next(iter(predictions.values())))
-    for key in models:
-        right = np.concatenate([by_model[key] == labels for by_model in predictions.values()])
-        rows.append({"corruption": "mean", "model": key, **_accuracy(right)})
+            scores = evaluate.accuracy_with_interval(labels, pred)
+            rows.append({"corruption": name, "model": key, **{k: scores[k] for k in keep}})
+    pooled_labels = np.tile(labels, len(predictions))
+    for key in next(iter(predictions.values())):
+        pooled = np.concatenate([by_model[key] for by_model in predictions.values()])
+        scores = evaluate.accuracy_with_interval(pooled_labels, pooled)
+        rows.append({"corruption": "mean", "model": key, **{k: scores[k] for k in keep}})
     return pd.DataFrame(rows)
-
-
-def _accuracy(right: np.ndarray) -> dict[str, float]:
-    low, high = evaluate.wilson_interval(int(right.sum()), len(right))
-    return {"accuracy": float(right.mean()), "ci_low": low, "ci_high": high}
 
 
 def suite_mcnemar(
