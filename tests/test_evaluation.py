@@ -121,3 +121,19 @@ def test_efficiency_table_measures_a_real_model():
     row = table.loc["Logistic regression on pixels"]
     assert row["parameters"] == f"{784 * 10 + 10:,}"
     assert float(row["1 image (ms)"]) > 0 and float(row["size (MB)"]) > 0
+
+
+def test_an_ablation_is_a_control_never_the_champion_and_equal_sizes_go_to_the_more_accurate():
+    runs = runs_frame(
+        [0.9937, 0.9945, 0.9902],
+        n_parameters=[346_026, 346_026, 225_034],
+        groups=["beyond", "ablation", "study"],
+        keys=["model_4", "model_4_no_aug", "model_2"],
+    )
+    # The ablation is the most accurate and as small as model 4, but it is not a candidate.
+    assert evaluation.choose_champion(runs, 6000)["model_key"] == "model_4"
+    assert "not a candidate" in evaluation.CHAMPION_RULE
+    twins = runs_frame([0.9937, 0.9945], n_parameters=[100, 100])
+    assert evaluation.choose_champion(twins, 6000)["model_key"] == "model_2"
+    with pytest.raises(ValueError, match="no training runs"):
+        evaluation.choose_champion(runs.iloc[[1]], 6000)

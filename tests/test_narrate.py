@@ -160,3 +160,25 @@ def test_champion_choice_explains_a_smaller_champion_within_one_standard_error()
     text = narrate.champion_choice(runs, runs.iloc[0], n_val=6000)
     assert "Model 3 is more accurate on validation by 0.05 points (3 images)" in text
     assert "the rule takes the smaller model" in text and "-3 more" not in text
+
+
+def test_champion_choice_names_an_ablation_as_a_control_not_a_runner_up():
+    rows = [
+        ("model_4", "beyond", 0.9937, 38, 346_026),
+        ("model_4_no_aug", "ablation", 0.9945, 33, 346_026),
+        ("model_2", "study", 0.9902, 59, 225_034),
+    ]
+    runs = pd.DataFrame(
+        [
+            {"model_key": k, "group": g, "architecture": "a", "val_accuracy": v,
+             "val_errors": e, "n_parameters": n, "model_version": "1"}
+            for k, g, v, e, n in rows
+        ]
+    )
+    text = narrate.champion_choice(runs, runs.iloc[0], n_val=6000)
+    assert "The runner-up, model 2, makes 21 more validation errors" in text
+    assert "is more accurate" not in text
+    assert text.endswith(
+        " Model 4 without augmentation (99.45\u00a0% on validation) is a control that measures "
+        "one change, not a candidate."
+    )

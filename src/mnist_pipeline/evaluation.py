@@ -23,8 +23,9 @@ from mnist_pipeline.prepare import Splits
 
 # How the champion is chosen, as the evaluation run logs it and the chapter states it.
 CHAMPION_RULE = (
-    "one-standard-error rule: among the models within one binomial standard error of the best "
-    "validation accuracy, the one with the fewest parameters"
+    "one-standard-error rule: among the candidates within one binomial standard error of the best "
+    "validation accuracy, the one with the fewest parameters (of equal sizes, the more accurate); "
+    "an ablation is a control, not a candidate"
 )
 GROUP_ORDER = ("baseline", "study", "beyond", "ablation")
 # The study's steps, judged on seed 42 (McNemar) and over seeds; and model 4 against its ablation.
@@ -49,16 +50,20 @@ def keys_of(runs: pd.DataFrame, *groups: str) -> list[str]:
 def choose_champion(runs: pd.DataFrame, n_val: int) -> pd.Series:
     """The champion by :data:`CHAMPION_RULE`, on validation only (the test set plays no part).
 
-    Exact ties on both accuracy and size go to the first model key.
+    The candidates are the runs outside :data:`specs.CONTROL_GROUPS`: an ablation measures what
+    one change buys and is not meant to be served. Of models of equal size the more accurate
+    wins; exact ties on both accuracy and size go to the first model key.
 
     Raises:
-        ValueError: when there is no run to choose from.
+        ValueError: when there is no candidate to choose from.
     """
-    if runs.empty:
+    candidates = runs[~runs["group"].isin(specs.CONTROL_GROUPS)] if "group" in runs else runs
+    if candidates.empty:
         raise ValueError("no training runs to choose a champion from: run the training chapters")
-    best = float(runs["val_accuracy"].max())
-    within = runs[runs["val_accuracy"] >= best - evaluate.standard_error(best, n_val)]
-    return within.sort_values(["n_parameters", "model_key"]).iloc[0]
+    best = float(candidates["val_accuracy"].max())
+    within = candidates[candidates["val_accuracy"] >= best - evaluate.standard_error(best, n_val)]
+    order = ["n_parameters", "val_accuracy", "model_key"]
+    return within.sort_values(order, ascending=[True, False, True]).iloc[0]
 
 
 def test_results(labels: np.ndarray, predictions: Mapping[str, np.ndarray]) -> dict[str, dict]:

@@ -146,15 +146,22 @@ def reproduction(
 
 
 def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
-    """Which model won on validation, by how much, and whether that margin means anything."""
+    """Which model won on validation, by how much, whether that margin means anything, and
+    which runs were controls rather than candidates (:data:`specs.CONTROL_GROUPS`)."""
     text = (
         f"The champion is {specs.label(champion['model_key'])} ({champion['architecture']}), with "
         f"{pct(champion['val_accuracy'])} validation accuracy; it is registered as version "
         f"{champion['model_version']}."
     )
-    others = runs[runs["model_key"] != champion["model_key"]]
+    is_control = runs["group"].isin(specs.CONTROL_GROUPS) if "group" in runs else runs["model_key"].isna()
+    controls = "".join(
+        f" {specs.label(r.model_key).capitalize()} ({pct(r.val_accuracy)} on validation) is a "
+        "control that measures one change, not a candidate."
+        for r in runs[is_control].itertuples()
+    )
+    others = runs[(runs["model_key"] != champion["model_key"]) & ~is_control]
     if others.empty:
-        return text
+        return text + controls
     best = others.sort_values("val_accuracy", ascending=False).iloc[0]
     se = evaluate.standard_error(champion["val_accuracy"], n_val)
     if best["val_accuracy"] > champion["val_accuracy"]:  # the one-standard-error rule at work
@@ -165,7 +172,7 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
             f"images), within one standard error of about {100 * se:.2f} points, and has "
             f"{int(best['n_parameters']):,} parameters against {int(champion['n_parameters']):,}: "
             "the rule takes the smaller model."
-        )
+        ) + controls
     gap = champion["val_accuracy"] - best["val_accuracy"]
     meaning = (
         "less than two standard errors, a margin that another seed could reverse"
@@ -177,7 +184,7 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
         f"{int(best['val_errors'] - champion['val_errors']):,} more validation errors "
         f"({100 * gap:.2f} points); with a standard error of about {100 * se:.2f} points on "
         f"each accuracy, that is {meaning}."
-    )
+    ) + controls
 
 
 def lower_first(title: str) -> str:

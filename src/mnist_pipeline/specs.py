@@ -39,6 +39,7 @@ class ModelSpec:
         reported_by: which description reported it (the original study, or another one).
         group: where the book presents it: ``"baseline"``, ``"study"``, ``"beyond"`` or
             ``"ablation"`` (model 4 with one ingredient removed, to measure what it buys).
+            An ablation is a control, never a candidate for champion (:data:`CONTROL_GROUPS`).
     """
 
     key: str
@@ -128,6 +129,9 @@ def _baselines() -> tuple[ModelSpec, ...]:
         ),
     )
 
+
+# Groups trained to measure one change, not to be served: never a candidate for champion.
+CONTROL_GROUPS = ("ablation",)
 
 MODEL_4 = ModelSpec(
     key="model_4",
