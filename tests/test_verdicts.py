@@ -58,3 +58,12 @@ def test_the_interval_over_seeds_reads_as_one_range():
     spread = {"n_seeds": 3, "mean": 0.0057, "ci_low": 0.0009, "ci_high": 0.0105}
     flat = {"a_only": 44, "b_only": 42, "p_value": 0.91}
     assert "(95 % interval 0.09 to 1.05\u00a0points)" in verdicts.step("a", "b", flat, spread)
+
+
+def test_a_target_with_a_decimal_is_printed_with_it_and_the_value_one_finer():
+    assert verdicts.target("Model 4", 0.9953, 0.995, "on test") == (
+        "Model 4 meets the target of 99.5\u00a0% on test: 99.53\u00a0%."
+    )
+    assert verdicts.target("Model 4", 0.8214, 0.90, "on MNIST-C").startswith(
+        "Model 4 falls short of the target of 90\u00a0% on MNIST-C by 7.9\u00a0points: 82.1\u00a0%"
+    )

@@ -99,11 +99,12 @@ def _paired(where: str, result: Mapping[str, float]) -> str:
 def target(name: str, value: float, goal: float, what: str) -> str:
     """Whether a model meets a target, and by how much it falls short or clears it."""
     gap = value - goal
+    digits = 0 if math.isclose(100 * goal, round(100 * goal)) else 1  # 90 %, 99.5 %
     if gap >= 0:
-        return f"{name} meets the target of {pct(goal, 0)} {what}: {pct(value, 1)}."
+        return f"{name} meets the target of {pct(goal, digits)} {what}: {pct(value, digits + 1)}."
     return (
-        f"{name} falls short of the target of {pct(goal, 0)} {what} by {points(-gap, 1)}: "
-        f"{pct(value, 1)}."
+        f"{name} falls short of the target of {pct(goal, digits)} {what} by "
+        f"{points(-gap, digits + 1)}: {pct(value, digits + 1)}."
     )
 
 
