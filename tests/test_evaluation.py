@@ -137,3 +137,8 @@ def test_an_ablation_is_a_control_never_the_champion_and_equal_sizes_go_to_the_m
     assert evaluation.choose_champion(twins, 6000)["model_key"] == "model_2"
     with pytest.raises(ValueError, match="no training runs"):
         evaluation.choose_champion(runs.iloc[[1]], 6000)
+
+
+def test_each_pair_is_tested_once_whichever_way_round_it_comes():
+    pairs = [("model_4", "model_4_no_aug"), ("model_1", "model_2"), ("model_4_no_aug", "model_4")]
+    assert evaluation.unique_pairs(pairs) == pairs[:2]

@@ -107,6 +107,17 @@ def comparison_table(
     return pd.DataFrame(rows).set_index("model")
 
 
+def unique_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The pairs in order, each pair once whichever way round it comes."""
+    seen: set[frozenset[str]] = set()
+    out = []
+    for pair in pairs:
+        if frozenset(pair) not in seen:
+            seen.add(frozenset(pair))
+            out.append(pair)
+    return out
+
+
 def mcnemar_pairs(
     labels: np.ndarray, predictions: Mapping[str, np.ndarray], pairs: Sequence[tuple[str, str]]
 ) -> pd.DataFrame:
@@ -265,10 +276,13 @@ def run(
         runs[runs["group"] == "baseline"].sort_values("val_accuracy").iloc[-1]["model_key"]
     )
     focus = [*cnns, best_baseline]
+    candidates = runs[~runs["group"].isin(specs.CONTROL_GROUPS)]
     runner_up = (
-        runs[runs["model_key"] != champion["model_key"]].sort_values("val_accuracy").iloc[-1]
+        candidates[candidates["model_key"] != champion["model_key"]]
+        .sort_values("val_accuracy")
+        .iloc[-1]
     )
-    pairs = [(champion["model_key"], runner_up["model_key"]), *STEPS, ABLATION]
+    pairs = unique_pairs([(champion["model_key"], runner_up["model_key"]), *STEPS, ABLATION])
     mcnemar = mcnemar_pairs(splits.y_test, predictions, pairs)
     val_proba = probabilities({k: models[k] for k in focus}, splits.x_val)
     subset = evaluate.seeded_subset(len(splits.y_test), n_robustness, seed)

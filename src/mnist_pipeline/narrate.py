@@ -138,7 +138,7 @@ def reproduction(
     else:
         verdict = "above our 95 % interval: it does not reproduce in this run"
     return (
-        f"{name}: {pct(measured)} on {n:,} validation images (95 % interval "
+        f"{name[:1].upper() + name[1:]}: {pct(measured)} on {n:,} validation images (95 % interval "
         f"{interval(low, high)}, standard error {100 * se:.2f} points) against "
         f"{source}'s {pct(reported, 1)}, {abs(z):.1f} standard errors {'above' if z >= 0 else 'below'} "
         f"it; the reported figure is {verdict}."
@@ -153,7 +153,8 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
         f"{pct(champion['val_accuracy'])} validation accuracy; it is registered as version "
         f"{champion['model_version']}."
     )
-    is_control = runs["group"].isin(specs.CONTROL_GROUPS) if "group" in runs else runs["model_key"].isna()
+    in_group = runs["group"] if "group" in runs else pd.Series("", index=runs.index)
+    is_control = in_group.isin(specs.CONTROL_GROUPS)
     controls = "".join(
         f" {specs.label(r.model_key).capitalize()} ({pct(r.val_accuracy)} on validation) is a "
         "control that measures one change, not a candidate."
