@@ -80,15 +80,17 @@ def test_report_variables_is_the_schema_the_prose_reads():
 def test_robustness_and_mnistc_sections_read_their_tables():
     target = pd.DataFrame(
         {
-            "corruption": ["rotation", "noise", "occlusion", "mean"],
-            "model": ["model_4"] * 4,
-            "accuracy": [0.97, 0.99, 0.79, 0.92],
+            "corruption": ["rotation", "noise", "blur", "occlusion", "mean"],
+            "model": ["model_4"] * 5,
+            "accuracy": [0.97, 0.99, 0.995, 0.79, 0.92],
         }
     )
     section = findings.robustness_section(target, ["model_4"], 2000)
+    # Blur and occlusion are not produced by model 4's augmentation: not in its minimum.
     assert section == {
         "n_images": "2,000",
         "model_4_min": "97.0\u00a0%",
+        "model_4_blur": "99.5\u00a0%",
         "model_4_occlusion": "79.0\u00a0%",
     }
     mnistc = pd.DataFrame(
@@ -161,11 +163,11 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
         "fog",
         "79.0\u00a0%",
         "0.17\u00a0%",
-        "met this model 2 time",
+        "met this model twice",
     ]:
         assert value in card
     assert "not a single digit" in card and "One training seed" in card
-    assert "Model 4: an augmented, robust CNN, 346,026 parameters, trained for 10 epochs" in card
+    assert "**Type:** an augmented, robust CNN, 346,026 parameters, trained for 10 epochs" in card
     assert "Training augmentation" in card
     with_seeds = modelcard.build(card_values(with_seeds=True))
     assert "99.50 ± 0.03\u00a0%" in with_seeds and "One training seed" not in with_seeds

@@ -165,7 +165,10 @@ def log(
 
 
 def robustness_section(
-    table: pd.DataFrame, keys: list[str], n_images: int, unseen: tuple[str, ...] = ("occlusion",)
+    table: pd.DataFrame,
+    keys: list[str],
+    n_images: int,
+    unseen: tuple[str, ...] = config.AUGMENTATION_NOT_COVERED,
 ) -> dict[str, str]:
     """The target suite's numbers per model: the lowest accuracy over the corruptions its
     augmentation covers, and the accuracy on each corruption it never saw."""

@@ -24,6 +24,11 @@ SECTIONS = (
 )
 
 
+def times(n: int) -> str:
+    """``once``, ``twice``, ``3 times``."""
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
 def build(values: Mapping[str, Mapping[str, object]]) -> str:
     """The card as Markdown, from the report's values.
 
@@ -42,9 +47,9 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
         "Model details": (
             f"- **Name:** {champ['name']}, version {champ['version']} of the registered model "
             f"`{config.REGISTERED_MODEL}` (alias `{config.CHAMPION_ALIAS}`).\n"
-            f"- **Type:** {model['kind']}, {model['parameters']} parameters"
+            f"- **Type:** {model['kind'].split(': ', 1)[-1]}, {model['parameters']} parameters"
             + (f", trained for {model['epochs']} epochs.\n" if model["epochs"] != "-" else ".\n")
-            + f"- **Chosen by:** the {champ['rule']}, on validation only."
+            + f"- **Chosen on validation only**, by the {champ['rule']}."
         ),
         "Intended use": (
             "- Reading one handwritten digit, 0 to 9, centred on a plain background, as MNIST "
@@ -75,16 +80,27 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
                 if "test_seeds" in model
                 else "- One training seed (42).\n"
             )
-            + f"- The test set has met this model {model['test_looks']} time(s) (the "
+            + f"- The test set has met this model {times(int(model['test_looks']))} (the "
             "ledger of the evaluation chapter)."
         ),
         "Robustness": (
             f"- The target suite ({robust['n_images']} test images): at least "
-            f"{robust[f'{key}_min']} under the corruptions its augmentation covers, "
-            f"{robust[f'{key}_occlusion']} under an 8-pixel occlusion, which it never saw.\n"
-            f"- MNIST-C, 15 held-out corruptions re-implemented from the paper "
-            f"({mnistc['n_images']} test images): mean {mnistc[f'{key}_mean']}, lowest "
-            f"{mnistc[f'{key}_worst']} ({mnistc[f'{key}_worst_name']})."
+            f"{robust[f'{key}_min']} under the corruptions its augmentation covers"
+            + "".join(
+                f"; {robust[f'{key}_{name}']} under {name}, which it never saw in training"
+                for name in config.AUGMENTATION_NOT_COVERED
+                if f"{key}_{name}" in robust
+            )
+            + ".\n"
+            f"- MNIST-C ({mnistc['n_images']} test images), 15 corruptions re-implemented from "
+            "the paper, none of them used in training"
+            + (
+                " (its rotate, scale, translate and noises resemble the augmentation)"
+                if model["augmented"] == "yes"
+                else ""
+            )
+            + f": mean {mnistc[f'{key}_mean']}, lowest {mnistc[f'{key}_worst']} "
+            f"({mnistc[f'{key}_worst_name']})."
         ),
         "Calibration": (
             f"- Expected calibration error on test {model['ece']} (15 bins); a temperature "
