@@ -57,7 +57,7 @@ def choose_champion(runs: pd.DataFrame, n_val: int) -> pd.Series:
     Raises:
         ValueError: when there is no candidate to choose from.
     """
-    candidates = runs[~runs["group"].isin(specs.CONTROL_GROUPS)] if "group" in runs else runs
+    candidates = specs.candidates(runs)
     if candidates.empty:
         raise ValueError("no training runs to choose a champion from: run the training chapters")
     best = float(candidates["val_accuracy"].max())
@@ -276,7 +276,7 @@ def run(
         runs[runs["group"] == "baseline"].sort_values("val_accuracy").iloc[-1]["model_key"]
     )
     focus = [*cnns, best_baseline]
-    candidates = runs[~runs["group"].isin(specs.CONTROL_GROUPS)]
+    candidates = specs.candidates(runs)
     runner_up = (
         candidates[candidates["model_key"] != champion["model_key"]]
         .sort_values("val_accuracy")

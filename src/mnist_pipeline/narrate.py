@@ -153,14 +153,13 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
         f"{pct(champion['val_accuracy'])} validation accuracy; it is registered as version "
         f"{champion['model_version']}."
     )
-    in_group = runs["group"] if "group" in runs else pd.Series("", index=runs.index)
-    is_control = in_group.isin(specs.CONTROL_GROUPS)
+    pool = specs.candidates(runs)
     controls = "".join(
         f" {specs.label(r.model_key).capitalize()} ({pct(r.val_accuracy)} on validation) is a "
         "control that measures one change, not a candidate."
-        for r in runs[is_control].itertuples()
+        for r in runs.drop(index=pool.index).itertuples()
     )
-    others = runs[(runs["model_key"] != champion["model_key"]) & ~is_control]
+    others = pool[pool["model_key"] != champion["model_key"]]
     if others.empty:
         return text + controls
     best = others.sort_values("val_accuracy", ascending=False).iloc[0]

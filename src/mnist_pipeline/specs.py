@@ -133,6 +133,12 @@ def _baselines() -> tuple[ModelSpec, ...]:
 # Groups trained to measure one change, not to be served: never a candidate for champion.
 CONTROL_GROUPS = ("ablation",)
 
+
+def candidates(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs that may become champion: all but those of :data:`CONTROL_GROUPS` (runs
+    without a ``group`` column are all candidates)."""
+    return runs[~runs["group"].isin(CONTROL_GROUPS)] if "group" in runs else runs
+
 MODEL_4 = ModelSpec(
     key="model_4",
     title="Model 4: an augmented, robust CNN",
