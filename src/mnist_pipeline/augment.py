@@ -77,9 +77,6 @@ class RandomNoise(layers.Layer):
         }
 
 
-NOT_COVERED = config.AUGMENTATION_NOT_COVERED  # the target suite's corruptions it never produces
-
-
 def augmentation() -> keras.Sequential:
     """Random changes to each training image, active only in training.
 
