@@ -169,6 +169,7 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
     assert "not a single digit" in card and "One training seed" in card
     assert "**Type:** an augmented, robust CNN, 346,026 parameters, trained for 10 epochs" in card
     assert "Training augmentation" in card
+    assert card.count("never saw in training") == 1
     with_seeds = modelcard.build(card_values(with_seeds=True))
     assert "99.50 ± 0.03\u00a0%" in with_seeds and "One training seed" not in with_seeds
     values = card_values(False)

@@ -43,6 +43,7 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
     model = values[str(champ["key"])]
     ev, robust, mnistc = values["evaluation"], values["robustness"], values["mnistc"]
     key = str(champ["key"])
+    unseen = [name for name in config.AUGMENTATION_NOT_COVERED if f"{key}_{name}" in robust]
     body = {
         "Model details": (
             f"- **Name:** {champ['name']}, version {champ['version']} of the registered model "
@@ -86,10 +87,11 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
         "Robustness": (
             f"- The target suite ({robust['n_images']} test images): at least "
             f"{robust[f'{key}_min']} under the corruptions its augmentation covers"
-            + "".join(
-                f"; {robust[f'{key}_{name}']} under {name}, which it never saw in training"
-                for name in config.AUGMENTATION_NOT_COVERED
-                if f"{key}_{name}" in robust
+            + (
+                "; under what it never saw in training, "
+                + ", ".join(f"{robust[f'{key}_{name}']} under {name}" for name in unseen)
+                if unseen
+                else ""
             )
             + ".\n"
             f"- MNIST-C ({mnistc['n_images']} test images), 15 corruptions re-implemented from "
