@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from mlflow import MlflowClient
 
 from mnist_pipeline import config, specs, tracking
 
@@ -107,3 +108,19 @@ def test_the_logged_model_pins_the_tensorflow_build_installed_here(monkeypatch):
     assert tracking._tensorflow() == "tensorflow"
     monkeypatch.setattr(tracking, "version", lambda name: "2.21.0")  # Linux x86_64, Windows
     assert tracking._tensorflow() == "tensorflow-cpu"
+
+
+def test_an_experiment_created_by_another_process_meanwhile_is_used(mlflow_store, monkeypatch):
+    # Two search workers starting together both look the experiment up, find nothing, and
+    # create it: the second creation fails, and that worker must use the first one's.
+    first = tracking.experiment_id("raced")
+    real = MlflowClient.get_experiment_by_name
+    calls = []
+
+    def not_yet_on_first_call(self, name):
+        calls.append(name)
+        return None if len(calls) == 1 else real(self, name)
+
+    monkeypatch.setattr(MlflowClient, "get_experiment_by_name", not_yet_on_first_call)
+    assert tracking.experiment_id("raced") == first
+    assert len(calls) == 2

@@ -98,7 +98,15 @@ def experiment_id(experiment: str = config.MLFLOW_EXPERIMENT) -> str:
     if existing is not None:
         return existing.experiment_id
     location = artifact_location(config.mlflow_tracking_uri())
-    return mlflow_client.create_experiment(experiment, artifact_location=location)
+    try:
+        return mlflow_client.create_experiment(experiment, artifact_location=location)
+    except mlflow.exceptions.MlflowException:
+        # Another process (a second search worker starting at the same moment) created it
+        # between the lookup and here: use theirs.
+        existing = mlflow_client.get_experiment_by_name(experiment)
+        if existing is None:
+            raise
+        return existing.experiment_id
 
 
 def setup_tracking(experiment: str = config.MLFLOW_EXPERIMENT) -> str:
