@@ -30,19 +30,20 @@ def _evaluation(experiment, looks):
 
 
 def test_reruns_do_not_inflate_the_ledger_and_a_revised_spec_counts_again(mlflow_store):
-    first = ledger.looks({"model_1": _training_run(mlflow_store, "model_1")}, mlflow_store)
+    assert "mlp" not in ledger.EARLIER_LOOKS  # its count starts from nothing
+    first = ledger.looks({"mlp": _training_run(mlflow_store, "mlp")}, mlflow_store)
     _evaluation(mlflow_store, first)
     rerun = ledger.looks(
-        {"model_1": _training_run(mlflow_store, "model_1", seed="43")}, mlflow_store
+        {"mlp": _training_run(mlflow_store, "mlp", seed="43")}, mlflow_store
     )
     assert rerun == first
     _evaluation(mlflow_store, rerun)
     counts = ledger.read(mlflow_store)
-    assert counts.loc["model_1"].tolist() == [1, 2]
+    assert counts.loc["mlp"].tolist() == [1, 2]
     revised = ledger.looks(
-        {"model_1": _training_run(mlflow_store, "model_1", epochs="9")}, mlflow_store
+        {"mlp": _training_run(mlflow_store, "mlp", epochs="9")}, mlflow_store
     )
-    assert ledger.read(mlflow_store, pending=revised).loc["model_1"].tolist() == [2, 3]
+    assert ledger.read(mlflow_store, pending=revised).loc["mlp"].tolist() == [2, 3]
 
 
 def test_looks_taken_before_the_ledger_count(mlflow_store):
