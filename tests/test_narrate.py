@@ -47,6 +47,9 @@ def test_batchnorm_recalibration_counts_the_errors_before_and_after():
     worse = narrate.batchnorm_recalibration(0.9940, val, 10_000)
     assert "3 more errors" in worse
     assert "same number" in narrate.batchnorm_recalibration(0.9935, val, 10)
+    one = narrate.batchnorm_recalibration(0.99333, val, 10_000)  # 40 errors before, 39 after
+    assert "1 fewer error " in one and "errors among" not in one
+    assert "1 more error among" in narrate.batchnorm_recalibration(0.99367, val, 10_000)
 
 
 def test_compare_errors_counts_fewer_and_more():

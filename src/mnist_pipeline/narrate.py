@@ -83,18 +83,23 @@ def batchnorm_recalibration(last_epoch_accuracy: float, val: Mapping, n_images: 
     before = round((1 - last_epoch_accuracy) * val["n"])
     change = before - val["errors"]
     if change > 0:
-        effect = f"{change:,} fewer errors"
+        effect = f"{_errors(change, 'fewer ')}"
     elif change < 0:
-        effect = f"{-change:,} more errors"
+        effect = f"{_errors(-change, 'more ')}"
     else:
         effect = "the same number of errors"
     return (
         f"After the last epoch, with batch-norm statistics averaged over augmented training "
-        f"batches, validation accuracy was {pct(last_epoch_accuracy)} ({before:,} errors); with "
+        f"batches, validation accuracy was {pct(last_epoch_accuracy)} ({_errors(before)}); with "
         f"the statistics re-estimated on {n_images:,} clean training images it is "
-        f"{pct(val['accuracy'])} ({val['errors']:,} errors): {effect} among {val['n']:,} images, "
+        f"{pct(val['accuracy'])} ({_errors(val['errors'])}): {effect} among {val['n']:,} images, "
         f"{_in_standard_errors(abs(change) / val['n'], val['accuracy'], val['n'])}."
     )
+
+
+def _errors(count: int, comparative: str = "") -> str:
+    """``1 error``, ``3 errors``, ``1 more error``: a count of errors with its noun agreeing."""
+    return f"{count:,} {comparative}error{'' if count == 1 else 's'}"
 
 
 def _in_standard_errors(gap: float, accuracy: float, n: int) -> str:
