@@ -57,6 +57,8 @@ def test_the_study_claims_and_bars_are_in_the_specs():
     assert study == [0.975, 0.985, 0.992]
     epochs = [(specs.get(k).study_epochs, specs.get(k).epochs) for k in ("model_1", "model_2", "model_3")]
     assert epochs == [(5, 3), (10, 5), (12, 6)]  # the study's, and the share trained here
+    assert specs.shortened("model_3") == (6, 12)
+    assert specs.shortened("model_4") is None and specs.shortened("mlp") is None
     assert all(0.9 <= s.quality_bar < 1 for s in specs.SPECS.values())
     assert {s.group for s in specs.SPECS.values()} == {"baseline", "study", "beyond", "ablation"}
 

@@ -63,6 +63,10 @@ def test_reproduction_verdicts():
     assert "2.1 standard errors below" in narrate.reproduction("M", 0.9892, 6000, 0.992)
     assert "it reproduces" in narrate.reproduction("M", 0.9815, 6000, 0.980)
     assert "better than reported" in narrate.reproduction("M", 0.99, 6000, 0.975)
+    same = narrate.reproduction("M", 0.9892, 6000, 0.992)
+    assert same.endswith("it does not reproduce in this run.") and "epochs" not in same
+    shorter = narrate.reproduction("M", 0.9892, 6000, 0.992, epochs=(6, 12))
+    assert shorter.endswith("it does not reproduce in this run, after 6 of the study's 12 epochs.")
 
 
 def test_lower_first_keeps_acronyms():

@@ -269,6 +269,7 @@ def from_evaluation(
                     n_val,
                     r.study_val_accuracy,
                     specs.get(r.model_key).reported_by,
+                    specs.shortened(r.model_key),
                 )
                 for r in result.runs.itertuples()
                 if specs.get(r.model_key).study_val_accuracy is not None

@@ -122,7 +122,12 @@ def compare_errors(title: str, errors: int, n_parameters: int, earlier: Mapping)
 
 
 def reproduction(
-    name: str, measured: float, n: int, reported: float, source: str = "the original study"
+    name: str,
+    measured: float,
+    n: int,
+    reported: float,
+    source: str = "the original study",
+    epochs: tuple[int, int] | None = None,
 ) -> str:
     """Whether a reported accuracy reproduced, in standard errors of our measurement.
 
@@ -132,6 +137,8 @@ def reproduction(
         n: how many examples it was measured on.
         reported: the accuracy a description of the study reported.
         source: which description reported it.
+        epochs: ``(ours, the study's)`` where we trained for fewer epochs than the study
+            (:func:`specs.shortened`), said beside the verdict; ``None`` otherwise.
     """
     low, high = evaluate.wilson_interval(round(measured * n), n)
     se = evaluate.standard_error(measured, n)
@@ -146,7 +153,8 @@ def reproduction(
         f"{name[:1].upper() + name[1:]}: {pct(measured)} on {n:,} validation images (95 % interval "
         f"{interval(low, high)}, standard error {100 * se:.2f} points) against "
         f"{source}'s {pct(reported, 1)}, {abs(z):.1f} standard errors {'above' if z >= 0 else 'below'} "
-        f"it; the reported figure is {verdict}."
+        f"it; the reported figure is {verdict}"
+        + (f", after {epochs[0]} of the study's {epochs[1]} epochs." if epochs else ".")
     )
 
 

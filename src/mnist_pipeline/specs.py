@@ -254,6 +254,14 @@ def as_table(*chosen: ModelSpec) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("model")
 
 
+def shortened(key: str) -> tuple[int, int] | None:
+    """``(epochs, the study's epochs)`` for a spec that trains fewer than the study, else ``None``."""
+    spec = get(key)
+    if spec.study_epochs is None or spec.study_epochs == spec.epochs:
+        return None
+    return spec.epochs, spec.study_epochs
+
+
 def get(key: str) -> ModelSpec:
     """The spec registered under ``key``.
 
