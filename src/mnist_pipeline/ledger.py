@@ -4,8 +4,9 @@ Every evaluation run records, for each model it scored on the test split, a fing
 model's *spec* (its architecture and training protocol, not its seed or its run): a parameter
 ``test_look_<key>``. The ledger counts the distinct fingerprints per model over every
 evaluation run in the store, so rerunning the notebooks does not inflate it, while a revised
-spec that meets the test set again counts as a second look. Looks taken before the ledger
-existed, found in the project's git history, are listed in :data:`EARLIER_LOOKS`.
+spec that meets the test set again counts as a second look. Looks that no evaluation run in a
+fresh store records (taken before the ledger existed, or by specs since revised), found in the
+project's git history, are listed in :data:`EARLIER_LOOKS`.
 """
 
 from __future__ import annotations
