@@ -90,8 +90,9 @@ report: $(STAMP) ## render the Quarto book (HTML and PDF) into _book/
 	$(PY) report/diagram.py
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(PY)" quarto render
 
+# PYTEST_ARGS passes options through, e.g. PYTEST_ARGS=--durations=25 to list where the time went.
 test: data ## run the unit tests, then nbval over every notebook against a throw-away MLflow store
-	$(PY) -m pytest --nbval
+	$(PY) -m pytest --nbval $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## unit tests only, without the real-data and notebook checks
 	$(PY) -m pytest tests -m "not slow"
