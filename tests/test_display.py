@@ -23,3 +23,10 @@ def test_md_table_prints_missing_values_as_a_dash():
     assert "nan" not in text
     assert [cell.strip() for cell in text.splitlines()[3].split("|")[1:3]] == ["-", "0.993"]
     assert "0.975" in text
+
+
+def test_md_table_can_keep_numeric_looking_text_as_written():
+    frame = pd.DataFrame({"pair": ["a", "b"], "p-value": ["2.7e-07", "0.07"]})
+    assert "0.0000" in md_table(frame, index=False).data  # what numparse does to a p-value
+    kept = md_table(frame, index=False, numparse=False).data
+    assert "2.7e-07" in kept and "0.0000" not in kept

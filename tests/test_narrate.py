@@ -189,3 +189,9 @@ def test_champion_choice_names_an_ablation_as_a_control_not_a_runner_up():
         " Model 4 without augmentation (99.45\u00a0% on validation) is a control that measures "
         "one change, not a candidate."
     )
+
+
+def test_a_p_value_too_small_for_a_double_is_never_zero():
+    assert narrate.p_value(0.0712) == "0.071" and narrate.p_value(1.8e-242) == "1.8e-242"
+    assert narrate.p_value(0.0) == "< 1e-300"
+    assert narrate.p_clause(0.0) == "< 1e-300" and narrate.p_clause(0.05) == "= 0.05"

@@ -45,6 +45,10 @@ def test_augmentation_says_what_was_measured_and_on_one_seed():
     assert "model 4 is no different on clean test digits on this evidence" in text
     assert "it is more accurate on MNIST-C (95.0\u00a0% against 70.0\u00a0%" in text
     assert "+25.0\u00a0points" in text and "One seed each" in text
+    # close clean accuracies keep two decimals, so the gain agrees with the figures shown
+    assert "(99.35\u00a0% against 99.30\u00a0%, +0.05\u00a0points, McNemar p = 0.55)" in text
+    underflow = verdicts.ablation(("model_4_no_aug", "model_4"), clean, {"MNIST-C": {**suite, "p_value": 0.0}})
+    assert "McNemar p < 1e-300)" in underflow and "p = 0)" not in underflow
 
 
 def test_target_says_how_far_short():

@@ -12,13 +12,18 @@ import pandas as pd
 from IPython.display import Markdown
 
 
-def md_table(frame: pd.DataFrame, floatfmt: str = ".4f", index: bool = True) -> Markdown:
+def md_table(
+    frame: pd.DataFrame, floatfmt: str = ".4f", index: bool = True, numparse: bool = True
+) -> Markdown:
     """Render a DataFrame as a Markdown table for display in a notebook cell.
 
     Args:
         frame: the table.
         floatfmt: format of floating-point cells.
         index: whether to show the index as the first column.
+        numparse: whether text that looks like a number is formatted as one; ``False`` keeps
+            text as written (p-values such as ``5.4e-05``, which ``floatfmt`` would print as
+            ``0.0001``).
 
     Returns:
         An IPython Markdown object; end a cell on it to show it. Missing values (NaN, None)
@@ -27,7 +32,11 @@ def md_table(frame: pd.DataFrame, floatfmt: str = ".4f", index: bool = True) -> 
     # As objects, integer columns stay integers: tabulate would otherwise read the frame as
     # one float array and print counts as 5331.0000.
     cells = frame.astype(object).where(frame.notna(), None)
-    return Markdown(cells.to_markdown(index=index, floatfmt=floatfmt, missingval="-"))
+    return Markdown(
+        cells.to_markdown(
+            index=index, floatfmt=floatfmt, missingval="-", disable_numparse=not numparse
+        )
+    )
 
 
 def say(text: str) -> Markdown:

@@ -215,7 +215,7 @@ def mcnemar_for_readers(table: pd.DataFrame) -> pd.DataFrame:
             "second": table["second"].map(specs.label),
             "only the first right": table["a_only"],
             "only the second right": table["b_only"],
-            "p-value": [f"{p:.2g}" for p in table["p_value"]],
+            "p-value": [narrate.p_value(p) for p in table["p_value"]],
         }
     )
 

@@ -21,6 +21,18 @@ def pct(fraction: float, digits: int = 2) -> str:
     return f"{100 * fraction:.{digits}f}\u00a0%"
 
 
+def p_value(p: float) -> str:
+    """A p-value to two significant figures, ``0.07`` or ``1.8e-242``; one too small for a
+    double (it underflows to 0) reads ``< 1e-300``, never ``0``."""
+    return f"{p:.2g}" if p > 0 else "< 1e-300"
+
+
+def p_clause(p: float) -> str:
+    """``= 0.07`` or ``< 1e-300``: what follows "p" in a sentence."""
+    text = p_value(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
 def duration(seconds: float) -> str:
     """A wall time in words: seconds under two minutes, minutes above."""
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} minutes"
@@ -224,7 +236,7 @@ def mcnemar_readout(table: pd.DataFrame, name: Callable[[str], str] = str) -> st
         )
         lines.append(
             f"- {name(row.first)} against {name(row.second)}: {row.a_only} images only the first "
-            f"gets right, {row.b_only} only the second; p = {row.p_value:.2g}, {verdict}"
+            f"gets right, {row.b_only} only the second; p {p_clause(row.p_value)}, {verdict}"
         )
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from mnist_pipeline import specs
-from mnist_pipeline.narrate import pct
+from mnist_pipeline.narrate import p_clause, pct
 
 ALPHA = 0.05
 
@@ -48,7 +48,7 @@ def step(first: str, second: str, mcnemar: Mapping[str, float], diff: Mapping[st
     seeds, seed_sign = _seed_clause(diff)
     tested = mcnemar["p_value"] < ALPHA
     mc_sign = 0 if not tested else (1 if mcnemar["b_only"] > mcnemar["a_only"] else -1)
-    evidence = f"McNemar p = {mcnemar['p_value']:.2g} on seed 42; {seeds}"
+    evidence = f"McNemar p {p_clause(mcnemar['p_value'])} on seed 42; {seeds}"
     lead = second[:1].upper() + second[1:]  # the verdict opens a sentence
     if int(diff["n_seeds"]) < 2:  # one seed: McNemar alone decides, and the sentence says so
         seed_sign = mc_sign
@@ -75,7 +75,7 @@ def augmentation(
             with ``acc_a`` and ``acc_b`` the two accuracies.
         corrupted: suite name to the same for the pooled corrupted images of that suite.
     """
-    parts = [_paired("on clean test digits", clean)]
+    parts = [_paired("on clean test digits", clean, digits=2)]
     parts += [_paired(f"on {suite}", result) for suite, result in corrupted.items()]
     return (
         f"Compared with the same network trained without augmentation ({without}), {with_aug} "
@@ -84,15 +84,16 @@ def augmentation(
     )
 
 
-def _paired(where: str, result: Mapping[str, float]) -> str:
+def _paired(where: str, result: Mapping[str, float], digits: int = 1) -> str:
     gain = result["acc_b"] - result["acc_a"]
     if result["p_value"] >= ALPHA:
         verdict = f"no different {where} on this evidence"
     else:
         verdict = f"{'more' if gain > 0 else 'less'} accurate {where}"
     return (
-        f"{verdict} ({pct(result['acc_b'], 1)} against {pct(result['acc_a'], 1)}, "
-        f"{'+' if gain >= 0 else '-'}{points(abs(gain), 1)}, McNemar p = {result['p_value']:.2g})"
+        f"{verdict} ({pct(result['acc_b'], digits)} against {pct(result['acc_a'], digits)}, "
+        f"{'+' if gain >= 0 else '-'}{points(abs(gain), digits)}, "
+        f"McNemar p {p_clause(result['p_value'])})"
     )
 
 
