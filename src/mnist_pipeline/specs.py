@@ -228,9 +228,8 @@ def _epochs(spec: ModelSpec) -> str | int:
     """``5``, ``3 (study: 5)`` where the spec trains fewer than the study did, ``-`` for none."""
     if spec.family != "keras":
         return "-"
-    if spec.study_epochs is None or spec.study_epochs == spec.epochs:
-        return spec.epochs
-    return f"{spec.epochs} (study: {spec.study_epochs})"
+    fewer = _fewer_epochs(spec)
+    return spec.epochs if fewer is None else f"{fewer[0]} (study: {fewer[1]})"
 
 
 def as_table(*chosen: ModelSpec) -> pd.DataFrame:
@@ -256,7 +255,10 @@ def as_table(*chosen: ModelSpec) -> pd.DataFrame:
 
 def shortened(key: str) -> tuple[int, int] | None:
     """``(epochs, the study's epochs)`` for a spec that trains fewer than the study, else ``None``."""
-    spec = get(key)
+    return _fewer_epochs(get(key))
+
+
+def _fewer_epochs(spec: ModelSpec) -> tuple[int, int] | None:
     if spec.study_epochs is None or spec.study_epochs == spec.epochs:
         return None
     return spec.epochs, spec.study_epochs
