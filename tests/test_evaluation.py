@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_pipeline import evaluation
+from mnist_pipeline import evaluation, verdicts
 
 
 def runs_frame(val_accuracies, n_parameters=None, groups=None, keys=None):
@@ -142,3 +142,47 @@ def test_an_ablation_is_a_control_never_the_champion_and_equal_sizes_go_to_the_m
 def test_each_pair_is_tested_once_whichever_way_round_it_comes():
     pairs = [("model_4", "model_4_no_aug"), ("model_1", "model_2"), ("model_4_no_aug", "model_4")]
     assert evaluation.unique_pairs(pairs) == pairs[:2]
+
+
+@pytest.mark.parametrize("runner_up", ["model_1", "model_2", "model_3", "mlp", "logistic"])
+@pytest.mark.parametrize("champion", ["model_4", "model_3", "model_2"])
+def test_every_runner_up_gives_every_step_its_verdict_the_same_way(champion, runner_up):
+    """Which two models are close on validation is noise; it must not change a code path or a
+    verdict. On one CPU model 3 edged past model 2 and the pair (model_4, model_3) was kept
+    instead of the step (model_3, model_4), which the verdicts then failed to find."""
+    if champion == runner_up:
+        pytest.skip("a model is not its own runner-up")
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 400)
+    keys = ["model_1", "model_2", "model_3", "model_4", "model_4_no_aug", "mlp", "logistic"]
+    # Each model right on a share of images that grows with its place in the list.
+    predictions = {
+        k: np.where(rng.random(400) < 0.6 + 0.05 * i, labels, (labels + 1) % 10)
+        for i, k in enumerate(keys)
+    }
+    test = {k: {"accuracy": float((p == labels).mean())} for k, p in predictions.items()}
+    pairs = evaluation.pairs_to_test(champion, runner_up)
+    assert {frozenset(p) for p in evaluation.STEPS} <= {frozenset(p) for p in pairs}
+    table = evaluation.mcnemar_pairs(labels, predictions, pairs)
+    out = verdicts.steps(table, pd.DataFrame(), test, evaluation.STEPS)
+    alone = verdicts.steps(
+        evaluation.mcnemar_pairs(labels, predictions, evaluation.STEPS),
+        pd.DataFrame(),
+        test,
+        evaluation.STEPS,
+    )
+    assert out == alone  # the same words whichever pairs came first
+
+
+def test_a_pair_read_the_other_way_round_swaps_its_counts():
+    table = pd.DataFrame(
+        [{"first": "model_4", "second": "model_3", "a_only": 30, "b_only": 10, "p_value": 0.002}]
+    )
+    assert verdicts.oriented(table, "model_3", "model_4") == {
+        "a_only": 10,
+        "b_only": 30,
+        "p_value": 0.002,
+    }
+    assert verdicts.oriented(table, "model_4", "model_3")["a_only"] == 30
+    with pytest.raises(KeyError, match="either order"):
+        verdicts.oriented(table, "model_1", "model_2")

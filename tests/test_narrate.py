@@ -64,9 +64,7 @@ def test_reproduction_verdicts():
     assert "it reproduces" in narrate.reproduction("M", 0.9815, 6000, 0.980)
     assert "better than reported" in narrate.reproduction("M", 0.99, 6000, 0.975)
     same = narrate.reproduction("M", 0.9892, 6000, 0.992)
-    assert same.endswith("it does not reproduce in this run.") and "epochs" not in same
-    shorter = narrate.reproduction("M", 0.9892, 6000, 0.992, epochs=(6, 12))
-    assert shorter.endswith("it does not reproduce in this run, after 6 of the study's 12 epochs.")
+    assert same.endswith("it does not reproduce in this run.")
 
 
 def test_lower_first_keeps_acronyms():
@@ -195,3 +193,9 @@ def test_a_p_value_too_small_for_a_double_is_never_zero():
     assert narrate.p_value(0.0712) == "0.071" and narrate.p_value(1.8e-242) == "1.8e-242"
     assert narrate.p_value(0.0) == "< 1e-300"
     assert narrate.p_clause(0.0) == "< 1e-300" and narrate.p_clause(0.05) == "= 0.05"
+
+
+def test_reproduction_codes_follow_the_interval():
+    assert narrate.reproduction_code(0.9892, 6000, 0.992) == "not_reproduced"
+    assert narrate.reproduction_code(0.9815, 6000, 0.980) == "reproduces"
+    assert narrate.reproduction_code(0.99, 6000, 0.975) == "better_than_reported"

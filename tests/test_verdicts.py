@@ -71,3 +71,33 @@ def test_a_target_with_a_decimal_is_printed_with_it_and_the_value_one_finer():
     assert verdicts.target("Model 4", 0.8214, 0.90, "on MNIST-C").startswith(
         "Model 4 falls short of the target of 90\u00a0% on MNIST-C by 7.9\u00a0points: 82.1\u00a0%"
     )
+
+
+def test_step_codes_are_what_the_sentences_say():
+    significant = {"a_only": 30, "b_only": 160, "p_value": 1e-22}
+    worse = {"a_only": 160, "b_only": 30, "p_value": 1e-22}
+    flat = {"a_only": 44, "b_only": 42, "p_value": 0.91}
+    up = {"n_seeds": 3, "mean": 0.008, "ci_low": 0.006, "ci_high": 0.010}
+    down = {"n_seeds": 3, "mean": -0.008, "ci_low": -0.010, "ci_high": -0.006}
+    spread = {"n_seeds": 3, "mean": -0.0003, "ci_low": -0.002, "ci_high": 0.0015}
+    assert verdicts.step_code(significant, up) == "better"
+    assert verdicts.step_code(worse, down) == "worse"
+    assert verdicts.step_code(flat, spread) == "undecided"
+    assert verdicts.step_code(significant, spread) == "mixed"
+    assert verdicts.step_code(worse, NO_SEEDS) == "worse"  # one seed: McNemar alone decides
+    table = pd.DataFrame([{"first": "model_1", "second": "model_2", **significant}])
+    test = {"model_1": {"accuracy": 0.98}, "model_2": {"accuracy": 0.99}}
+    assert verdicts.step_codes(table, pd.DataFrame(), test, [("model_1", "model_2")]) == {
+        "step_1_2": "better"
+    }
+
+
+def test_paired_and_target_codes_leave_a_close_call_undecided():
+    assert verdicts.paired_code({"p_value": 0.2, "acc_a": 0.9, "acc_b": 0.95}) == "undecided"
+    assert verdicts.paired_code({"p_value": 0.01, "acc_a": 0.9, "acc_b": 0.95}) == "more"
+    assert verdicts.paired_code({"p_value": 0.01, "acc_a": 0.95, "acc_b": 0.9}) == "less"
+    # 99.5 % target on 10,000 images: a standard error is about 0.07 points
+    assert verdicts.target_code(0.9953, 0.995, 10_000) == "at_goal"
+    assert verdicts.target_code(0.9946, 0.995, 10_000) == "at_goal"
+    assert verdicts.target_code(0.9960, 0.995, 10_000) == "meets"
+    assert verdicts.target_code(0.9930, 0.995, 10_000) == "misses"

@@ -118,6 +118,12 @@ def unique_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+def pairs_to_test(champion: str, runner_up: str) -> list[tuple[str, str]]:
+    """The pairs McNemar's test compares: the champion against the runner-up, the study's
+    steps and the ablation, each once whichever way round (:func:`unique_pairs`)."""
+    return unique_pairs([(champion, runner_up), *STEPS, ABLATION])
+
+
 def mcnemar_pairs(
     labels: np.ndarray, predictions: Mapping[str, np.ndarray], pairs: Sequence[tuple[str, str]]
 ) -> pd.DataFrame:
@@ -244,6 +250,8 @@ class Evaluation:
     target: pd.DataFrame
     mnistc: pd.DataFrame
     augmentation_verdict: str
+    best_baseline: str = ""
+    decisions: dict[str, str] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
@@ -270,19 +278,21 @@ def run(
     found = seeds.runs()
     repeated = [k for k in runs["model_key"] if (found["model_key"] == k).sum() > 1]
     seed_scores = seeds.accuracies(found, splits, repeated)
-    spread = seeds.table(seed_scores) if repeated else pd.DataFrame()
+    spread = seeds.table(seed_scores)
     cnns = keys_of(runs, "study", "beyond", "ablation")
     best_baseline = (
         runs[runs["group"] == "baseline"].sort_values("val_accuracy").iloc[-1]["model_key"]
     )
-    focus = [*cnns, best_baseline]
+    # The CNNs and the best baseline, and the champion whatever it is (on a small budget a
+    # baseline can win): every table about the champion finds it here.
+    focus = list(dict.fromkeys([*cnns, best_baseline, champion["model_key"]]))
     candidates = specs.candidates(runs)
     runner_up = (
         candidates[candidates["model_key"] != champion["model_key"]]
         .sort_values("val_accuracy")
         .iloc[-1]
     )
-    pairs = unique_pairs([(champion["model_key"], runner_up["model_key"]), *STEPS, ABLATION])
+    pairs = pairs_to_test(champion["model_key"], runner_up["model_key"])
     mcnemar = mcnemar_pairs(splits.y_test, predictions, pairs)
     val_proba = probabilities({k: models[k] for k in focus}, splits.x_val)
     subset = evaluate.seeded_subset(len(splits.y_test), n_robustness, seed)
@@ -290,6 +300,16 @@ def run(
     predicts = {k: suites.predictor(models[k]) for k in focus}
     target_answers = suites.suite_predictions(predicts, suites.target_suite(images, seed))
     mnistc_answers = suites.suite_predictions(predicts, suites.mnistc_suite(images, seed))
+    differences = seeds.differences(seed_scores, STEPS)
+    clean = {
+        **evaluate.mcnemar(splits.y_test, *(predictions[k] for k in ABLATION)),
+        "acc_a": test[ABLATION[0]]["accuracy"],
+        "acc_b": test[ABLATION[1]]["accuracy"],
+    }
+    corrupted = {
+        name: suites.suite_mcnemar(answers, labels, *ABLATION)
+        for name, answers in {"the target suite": target_answers, "MNIST-C": mnistc_answers}.items()
+    }
     return Evaluation(
         runs=runs,
         champion=champion,
@@ -302,7 +322,7 @@ def run(
         spread=spread,
         comparison=comparison_table(runs, test, spread),
         mcnemar=mcnemar,
-        step_verdicts=verdicts.steps(mcnemar, seeds.differences(seed_scores, STEPS), test, STEPS),
+        step_verdicts=verdicts.steps(mcnemar, differences, test, STEPS),
         calibration=calibration_table(val_proba, splits.y_val, proba, splits.y_test),
         labels_test=splits.y_test,
         images=images,
@@ -310,19 +330,14 @@ def run(
         curves=suites.robustness_curves(predicts, images, labels, seed),
         target=suites.suite_table(target_answers, labels),
         mnistc=suites.suite_table(mnistc_answers, labels),
-        augmentation_verdict=verdicts.ablation(
-            ABLATION,
-            {
-                **evaluate.mcnemar(splits.y_test, *(predictions[k] for k in ABLATION)),
-                "acc_a": test[ABLATION[0]]["accuracy"],
-                "acc_b": test[ABLATION[1]]["accuracy"],
+        augmentation_verdict=verdicts.ablation(ABLATION, clean, corrupted),
+        best_baseline=best_baseline,
+        decisions={
+            **verdicts.step_codes(mcnemar, differences, test, STEPS),
+            "ablation_clean": verdicts.paired_code(clean),
+            **{
+                f"ablation_{name}": verdicts.paired_code(paired)
+                for name, paired in zip(("target_suite", "mnistc"), corrupted.values(), strict=True)
             },
-            {
-                name: suites.suite_mcnemar(answers, labels, *ABLATION)
-                for name, answers in {
-                    "the target suite": target_answers,
-                    "MNIST-C": mnistc_answers,
-                }.items()
-            },
-        ),
+        },
     )

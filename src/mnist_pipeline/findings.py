@@ -105,9 +105,7 @@ def report_variables(
     return values
 
 
-def log(
-    result, looks: Mapping[str, str], card: str, experiment: str = config.MLFLOW_EXPERIMENT
-) -> str:
+def log(result, looks: Mapping[str, str], card: str, experiment: str | None = None) -> str:
     """Log the evaluation's own run and write the model card on the champion's version.
 
     The run links the training runs it scored by their ids, records which specs met the test
@@ -229,6 +227,29 @@ def champion_section(result, confident: float = 0.99) -> dict[str, object]:
     }
 
 
+def decisions(result, n_val: int, mnistc_mean: pd.Series, n_corrupted: int) -> dict[str, str]:
+    """What the statistics decided, as codes a reproduction must reach again
+    (:mod:`mnist_pipeline.conclusions`): each step, the ablation, each reproduction, each target.
+    """
+    test_4 = result.test["model_4"]
+    return {
+        **result.decisions,
+        **{
+            f"reproduction_{r.model_key}": narrate.reproduction_code(
+                r.val_accuracy, n_val, r.study_val_accuracy
+            )
+            for r in result.runs.itertuples()
+            if specs.get(r.model_key).study_val_accuracy is not None
+        },
+        "target_test_accuracy": verdicts.target_code(
+            test_4["accuracy"], config.ACCURACY_TARGET, int(test_4["n"])
+        ),
+        "target_mnistc_mean": verdicts.target_code(
+            float(mnistc_mean.loc[("model_4", "mean")]), config.MNISTC_TARGET, n_corrupted
+        ),
+    }
+
+
 def from_evaluation(
     result, n_val: int, n_train: int, objective: float, pending_looks: Mapping[str, str]
 ) -> dict[str, dict]:
@@ -244,9 +265,10 @@ def from_evaluation(
     baselines = evaluation.keys_of(result.runs, "baseline")
     key = result.champion["model_key"]
     mnistc_mean = result.mnistc.set_index(["model", "corruption"])["accuracy"]
+    scored = list(dict.fromkeys([*result.cnns, key]))  # the champion, even a baseline
     extra: dict[str, dict] = {
-        "robustness": robustness_section(result.target, result.cnns, len(result.labels)),
-        **mnistc_sections(result.mnistc, result.cnns, len(result.labels)),
+        "robustness": robustness_section(result.target, scored, len(result.labels)),
+        **mnistc_sections(result.mnistc, scored, len(result.labels)),
         "verdicts": {
             **result.step_verdicts,
             "augmentation": result.augmentation_verdict,
@@ -269,20 +291,20 @@ def from_evaluation(
                     n_val,
                     r.study_val_accuracy,
                     specs.get(r.model_key).reported_by,
-                    specs.shortened(r.model_key),
                 )
                 for r in result.runs.itertuples()
                 if specs.get(r.model_key).study_val_accuracy is not None
             },
         },
     }
+    extra["decisions"] = decisions(result, n_val, mnistc_mean, len(result.labels))
     # Per model: its looks at the test set, and its seeds where it has some (merged, not replaced).
     for k in result.runs["model_key"]:
         if k in counts.index:
             extra.setdefault(k, {})["test_looks"] = int(counts.loc[k, "looks"])
     for k, fields in seed_sections(result.spread).items():
         extra.setdefault(k, {}).update(fields)
-    best = result.focus[-1]  # the best baseline on validation
+    best = result.best_baseline
     extra.setdefault("evaluation", {}).update(
         {
             "best_baseline": specs.label(best),

@@ -133,13 +133,21 @@ def compare_errors(title: str, errors: int, n_parameters: int, earlier: Mapping)
     )
 
 
+def reproduction_code(measured: float, n: int, reported: float) -> str:
+    """Where a reported accuracy falls against our 95 % interval on ``n`` images:
+    ``reproduces`` (inside), ``better_than_reported`` (below it) or ``not_reproduced`` (above)."""
+    low, high = evaluate.wilson_interval(round(measured * n), n)
+    if low <= reported <= high:
+        return "reproduces"
+    return "better_than_reported" if measured > reported else "not_reproduced"
+
+
 def reproduction(
     name: str,
     measured: float,
     n: int,
     reported: float,
     source: str = "the original study",
-    epochs: tuple[int, int] | None = None,
 ) -> str:
     """Whether a reported accuracy reproduced, in standard errors of our measurement.
 
@@ -149,24 +157,20 @@ def reproduction(
         n: how many examples it was measured on.
         reported: the accuracy a description of the study reported.
         source: which description reported it.
-        epochs: ``(ours, the study's)`` where we trained for fewer epochs than the study
-            (:func:`specs.shortened`), said beside the verdict; ``None`` otherwise.
     """
     low, high = evaluate.wilson_interval(round(measured * n), n)
     se = evaluate.standard_error(measured, n)
     z = (measured - reported) / se if se > 0 else math.copysign(math.inf, measured - reported)
-    if low <= reported <= high:
-        verdict = "inside our 95 % interval: it reproduces"
-    elif measured > reported:
-        verdict = "below our 95 % interval: we do better than reported"
-    else:
-        verdict = "above our 95 % interval: it does not reproduce in this run"
+    verdict = {
+        "reproduces": "inside our 95 % interval: it reproduces",
+        "better_than_reported": "below our 95 % interval: we do better than reported",
+        "not_reproduced": "above our 95 % interval: it does not reproduce in this run",
+    }[reproduction_code(measured, n, reported)]
     return (
         f"{name[:1].upper() + name[1:]}: {pct(measured)} on {n:,} validation images (95 % interval "
         f"{interval(low, high)}, standard error {100 * se:.2f} points) against "
         f"{source}'s {pct(reported, 1)}, {abs(z):.1f} standard errors {'above' if z >= 0 else 'below'} "
-        f"it; the reported figure is {verdict}"
-        + (f", after {epochs[0]} of the study's {epochs[1]} epochs." if epochs else ".")
+        f"it; the reported figure is {verdict}."
     )
 
 

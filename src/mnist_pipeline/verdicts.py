@@ -37,6 +37,23 @@ def _seed_clause(diff: Mapping[str, float]) -> tuple[str, int]:
     return f"over {n} seeds a mean difference of {points(mean)} (95 % interval {span})", sign
 
 
+def step_code(mcnemar: Mapping[str, float], diff: Mapping[str, float]) -> str:
+    """What the statistics decided about a step: ``better``, ``worse``, ``undecided`` (neither
+    McNemar nor the seeds tell the two apart) or ``mixed`` (they disagree).
+
+    With one seed, McNemar alone decides. The code is what a reproduction must reach again
+    (:mod:`mnist_pipeline.conclusions`); :func:`step` says it in words.
+    """
+    _, seed_sign = _seed_clause(diff)
+    tested = mcnemar["p_value"] < ALPHA
+    mc_sign = 0 if not tested else (1 if mcnemar["b_only"] > mcnemar["a_only"] else -1)
+    if int(diff["n_seeds"]) < 2:
+        seed_sign = mc_sign
+    if mc_sign == seed_sign:
+        return {1: "better", -1: "worse", 0: "undecided"}[mc_sign]
+    return "mixed"
+
+
 def step(first: str, second: str, mcnemar: Mapping[str, float], diff: Mapping[str, float]) -> str:
     """Whether ``second`` improves on ``first``: McNemar on one seed and the spread over seeds.
 
@@ -45,18 +62,15 @@ def step(first: str, second: str, mcnemar: Mapping[str, float], diff: Mapping[st
         mcnemar: ``a_only``, ``b_only``, ``p_value`` on the test set (seed 42).
         diff: :func:`mnist_pipeline.evaluation.seed_differences` row for (first, second).
     """
-    seeds, seed_sign = _seed_clause(diff)
-    tested = mcnemar["p_value"] < ALPHA
-    mc_sign = 0 if not tested else (1 if mcnemar["b_only"] > mcnemar["a_only"] else -1)
+    seeds, _ = _seed_clause(diff)
     evidence = f"McNemar p {p_clause(mcnemar['p_value'])} on seed 42; {seeds}"
     lead = second[:1].upper() + second[1:]  # the verdict opens a sentence
-    if int(diff["n_seeds"]) < 2:  # one seed: McNemar alone decides, and the sentence says so
-        seed_sign = mc_sign
-    if mc_sign == seed_sign == 1:
+    code = step_code(mcnemar, diff)
+    if code == "better":
         return f"{lead} is better than {first}: {evidence}."
-    if mc_sign == seed_sign == -1:
+    if code == "worse":
         return f"{lead} is worse than {first}: {evidence}."
-    if mc_sign == 0 and seed_sign == 0:
+    if code == "undecided":
         return f"{lead} is no better than {first} on this evidence: {evidence}."
     return f"The evidence on {second} against {first} is mixed: {evidence}."
 
@@ -84,17 +98,34 @@ def augmentation(
     )
 
 
+def paired_code(result: Mapping[str, float]) -> str:
+    """``more``, ``less`` (accurate, the second model against the first) or ``undecided``."""
+    if result["p_value"] >= ALPHA:
+        return "undecided"
+    return "more" if result["acc_b"] > result["acc_a"] else "less"
+
+
 def _paired(where: str, result: Mapping[str, float], digits: int = 1) -> str:
     gain = result["acc_b"] - result["acc_a"]
-    if result["p_value"] >= ALPHA:
+    code = paired_code(result)
+    if code == "undecided":
         verdict = f"no different {where} on this evidence"
     else:
-        verdict = f"{'more' if gain > 0 else 'less'} accurate {where}"
+        verdict = f"{code} accurate {where}"
     return (
         f"{verdict} ({pct(result['acc_b'], digits)} against {pct(result['acc_a'], digits)}, "
         f"{'+' if gain >= 0 else '-'}{points(abs(gain), digits)}, "
         f"McNemar p {p_clause(result['p_value'])})"
     )
+
+
+def target_code(value: float, goal: float, n: int) -> str:
+    """``meets`` or ``misses`` a target, or ``at_goal`` within one binomial standard error of
+    it on ``n`` images, where another run could land on either side."""
+    se = math.sqrt(max(value * (1 - value), 1e-12) / n)
+    if abs(value - goal) < se:
+        return "at_goal"
+    return "meets" if value >= goal else "misses"
 
 
 def target(name: str, value: float, goal: float, what: str) -> str:
@@ -109,15 +140,49 @@ def target(name: str, value: float, goal: float, what: str) -> str:
     )
 
 
+def oriented(mcnemar: pd.DataFrame, a: str, b: str) -> dict[str, float]:
+    """McNemar's result for ``a`` against ``b``, whichever way round the table holds the pair.
+
+    Each pair is tested once (:func:`evaluation.unique_pairs`), in the order it first came; a
+    lookup in the other order swaps ``a_only`` and ``b_only``, so that no verdict depends on
+    which pair came first (which two models are close on validation can decide that).
+
+    Raises:
+        KeyError: when the table holds the pair in neither order.
+    """
+    for first, second, swap in ((a, b, False), (b, a, True)):
+        found = mcnemar[(mcnemar["first"] == first) & (mcnemar["second"] == second)]
+        if len(found):
+            row = found.iloc[0]
+            a_only, b_only = int(row["a_only"]), int(row["b_only"])
+            if swap:
+                a_only, b_only = b_only, a_only
+            return {"a_only": a_only, "b_only": b_only, "p_value": float(row["p_value"])}
+    raise KeyError(f"no McNemar test of {a} against {b} in either order")
+
+
 def steps(
     mcnemar: pd.DataFrame, diffs: pd.DataFrame, test: Mapping, pairs: Sequence[tuple[str, str]]
 ) -> dict[str, str]:
     """A verdict per step of the study (``step_1_2``...), from McNemar on seed 42
-    (:func:`evaluation.mcnemar_pairs`) and the paired differences over seeds
-    (:func:`seeds.differences`); a step without seeds is judged on its one difference."""
-    tests = mcnemar.set_index(["first", "second"])
+    (:func:`evaluation.mcnemar_pairs`, either orientation: :func:`oriented`) and the paired
+    differences over seeds (:func:`seeds.differences`); a step without seeds is judged on its
+    one difference."""
+    return {name: step(*words) for name, words in _step_inputs(mcnemar, diffs, test, pairs)}
+
+
+def step_codes(
+    mcnemar: pd.DataFrame, diffs: pd.DataFrame, test: Mapping, pairs: Sequence[tuple[str, str]]
+) -> dict[str, str]:
+    """:func:`step_code` per step, named as :func:`steps` names the sentences."""
+    return {
+        name: step_code(*words[2:]) for name, words in _step_inputs(mcnemar, diffs, test, pairs)
+    }
+
+
+def _step_inputs(mcnemar, diffs, test, pairs):
+    """``(name, (first, second, mcnemar, diff))`` per step, as :func:`steps` reads them."""
     over = diffs.set_index(["first", "second"]) if len(diffs) else pd.DataFrame()
-    out = {}
     for a, b in pairs:
         if (a, b) in over.index and over.loc[(a, b), "n_seeds"] > 1:
             diff = over.loc[(a, b)]
@@ -125,8 +190,7 @@ def steps(
             one = test[b]["accuracy"] - test[a]["accuracy"]
             diff = {"n_seeds": 1, "mean": one, "ci_low": math.nan, "ci_high": math.nan}
         name = f"step_{a.removeprefix('model_')}_{b.removeprefix('model_')}"
-        out[name] = step(specs.label(a), specs.label(b), tests.loc[(a, b)], diff)
-    return out
+        yield name, (specs.label(a), specs.label(b), oriented(mcnemar, a, b), diff)
 
 
 def ablation(
@@ -137,7 +201,9 @@ def ablation(
     return augmentation(specs.label(with_aug), specs.label(without), clean, corrupted)
 
 
-def against_baselines(test: Mapping[str, Mapping[str, float]], cnns: Sequence[str], baselines: Sequence[str]) -> str:
+def against_baselines(
+    test: Mapping[str, Mapping[str, float]], cnns: Sequence[str], baselines: Sequence[str]
+) -> str:
     """Which of ``cnns`` beat every baseline on test, and which baselines beat the others.
 
     Args:
