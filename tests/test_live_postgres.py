@@ -57,7 +57,7 @@ from mnist_pipeline import prepare, search
 from tests.helpers import make_tiny_mnist
 splits = prepare.make_splits(make_tiny_mnist(n_train=2000, n_test=10), n_val=400, seed=0)
 study, parent = search.run_search(
-    splits, n_trials=int(sys.argv[1]), timeout_s=float(sys.argv[4]), epochs=1,
+    splits, n_trials=int(sys.argv[1]), epochs=1,
     study_name=sys.argv[2], experiment_name=sys.argv[3],
 )
 print(json.dumps({"parent": parent}))
@@ -235,7 +235,7 @@ def mlflow_server(postgres: Cluster, tmp_path_factory) -> Iterator[MlflowServer]
 def start_worker(number: int, env: dict[str, str], study: str, experiment: str):
     """One search worker process, with ``MNIST_SEARCH_WORKER=number``."""
     return subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(N_TRIALS), study, experiment, str(WORKER_TIMEOUT_S)],
+        [sys.executable, "-c", WORKER, str(N_TRIALS), study, experiment],
         cwd=ROOT,
         env={**env, "MNIST_SEARCH_WORKER": str(number)},
         stdout=subprocess.PIPE,
@@ -335,7 +335,7 @@ def test_a_run_registers_and_loads_back_through_mlflow_server(postgres, mlflow_s
         assert rows.fetchall() == [("FINISHED",)]
     assert any(p.name.endswith(".keras") for p in mlflow_server.artifacts.rglob("*"))
     source = (
-        tracking.client().get_model_version(config.REGISTERED_MODEL, result.model_version).source
+        tracking.client().get_model_version(config.registered_model(), result.model_version).source
     )
     assert not source.startswith(("file:", "/"))  # a client-side path would bypass the server
 

@@ -66,3 +66,14 @@ def test_prepare_splits_normalises_and_keeps_test_untouched():
     np.testing.assert_array_equal(splits.y_test, mnist.y_test)
     assert splits.onehot("val").shape == (20, 10)
     np.testing.assert_array_equal(np.bincount(splits.y_val, minlength=10), [2] * 10)
+
+
+def test_limit_train_keeps_the_first_images_and_leaves_validation_and_test_alone():
+    splits = prepare.make_splits(make_tiny_mnist(n_train=100, n_test=10), n_val=20, seed=0)
+    assert prepare.limit_train(splits, None) is splits
+    small = prepare.limit_train(splits, 30)
+    assert small.x_train.shape[0] == 30 and np.array_equal(small.y_train, splits.y_train[:30])
+    assert small.x_val is splits.x_val and small.x_test is splits.x_test
+    assert small.data_sha256 == splits.data_sha256
+    with pytest.raises(ValueError, match="at least 1"):
+        prepare.limit_train(splits, 0)

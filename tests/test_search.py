@@ -21,7 +21,6 @@ def test_search_logs_nested_trials_and_stops_at_its_budget(mlflow_store, storage
     splits = prepare.make_splits(make_tiny_mnist(n_train=120, n_test=10), n_val=40, seed=0)
     run = {
         "n_trials": 3,
-        "timeout_s": 300,
         "epochs": 1,
         "study_name": "t",
         "experiment_name": mlflow_store,

@@ -50,7 +50,9 @@ def test_describe_names_the_seeds_and_the_standard_deviation():
     text = seeds.describe("model 1", {43: 0.979, 42: 0.981, 44: 0.980})
     assert text.startswith("Over seeds 42, 43, 44, model 1 reaches 98.10, 97.90, 98.00")
     assert "standard deviation of 0.10 points" in text and f"Seed {config.SEED}" in text
-    assert ", a dense network (MLP) reaches" in seeds.describe("A dense network (MLP)", {42: 0.98})
+    alone = seeds.describe("A dense network (MLP)", {42: 0.98})
+    assert alone.startswith("On seed 42 alone, a dense network (MLP) reaches 98.00")
+    assert "nan" not in alone and "not measured" in alone
 
 
 def test_runs_reads_the_newest_run_of_each_model_and_seed(mlflow_store):

@@ -366,7 +366,7 @@ def test_the_registered_and_exported_champion_load_without_the_model_code(mlflow
         version = tracking.log_model(model, np.zeros((2, 28, 28, 1), np.float32), "tiny")
     tracking.set_champion(version)
     card = "# Model card: tiny\n\nFor the export test.\n"
-    tracking.client().update_model_version(config.REGISTERED_MODEL, version, description=card)
+    tracking.client().update_model_version(config.registered_model(), version, description=card)
 
     target = serve.export_champion(tmp_path / "champion")
     assert target.name == "model.keras"
@@ -374,7 +374,7 @@ def test_the_registered_and_exported_champion_load_without_the_model_code(mlflow
     meta = json.loads((tmp_path / "champion" / serve.METADATA_FILE).read_text())
     assert meta["version"] == version and meta["alias"] == config.CHAMPION_ALIAS
 
-    uri = f"models:/{config.REGISTERED_MODEL}@{config.CHAMPION_ALIAS}"
+    uri = f"models:/{config.registered_model()}@{config.CHAMPION_ALIAS}"
     ran = subprocess.run(
         [sys.executable, "-c", LOAD_IN_A_FRESH_PROCESS, uri, str(target)],
         capture_output=True,

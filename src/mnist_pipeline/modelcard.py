@@ -47,7 +47,7 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
     body = {
         "Model details": (
             f"- **Name:** {champ['name']}, version {champ['version']} of the registered model "
-            f"`{config.REGISTERED_MODEL}` (alias `{config.CHAMPION_ALIAS}`).\n"
+            f"`{config.registered_model()}` (alias `{config.CHAMPION_ALIAS}`).\n"
             f"- **Type:** {model['kind'].split(': ', 1)[-1]}, {model['parameters']} parameters"
             + (f", trained for {model['epochs']} epochs.\n" if model["epochs"] != "-" else ".\n")
             + f"- **Chosen on validation only**, by the {champ['rule']}."
@@ -123,7 +123,7 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
         "How to call it": (
             "- The service: `make serve`, then `curl -F file=@digit.png "
             "http://127.0.0.1:8000/predict`, or draw on the page at http://127.0.0.1:8000.\n"
-            f'- Python: `mlflow.pyfunc.load_model("models:/{config.REGISTERED_MODEL}@'
+            f'- Python: `mlflow.pyfunc.load_model("models:/{config.registered_model()}@'
             f'{config.CHAMPION_ALIAS}")`, inputs shaped (n, 28, 28, 1) in [0, 1], white ink on '
             "black; the output is ten probabilities per image."
         ),

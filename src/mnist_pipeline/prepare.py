@@ -92,6 +92,29 @@ def make_splits(mnist: MnistData, n_val: int = config.N_VAL, seed: int = config.
     )
 
 
+def limit_train(splits: Splits, n_train: int | None) -> Splits:
+    """The splits with only the first ``n_train`` training images (a profile's budget).
+
+    The split is stratified and shuffled, so its first images keep about the classes'
+    proportions; validation and test are untouched, so scores stay comparable.
+
+    Args:
+        splits: from :func:`make_splits`.
+        n_train: how many training images to keep; ``None`` keeps all.
+
+    Returns:
+        ``splits`` itself for ``None``, else a copy with a shorter training set.
+
+    Raises:
+        ValueError: for a count below 1.
+    """
+    if n_train is None:
+        return splits
+    if n_train < 1:
+        raise ValueError(f"n_train must be at least 1, not {n_train}")
+    return splits._replace(x_train=splits.x_train[:n_train], y_train=splits.y_train[:n_train])
+
+
 def class_balance(*, shares: bool = False, **labels: np.ndarray) -> pd.DataFrame:
     """Count each digit in each named split of labels: the package's one class counter.
 

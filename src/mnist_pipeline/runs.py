@@ -142,7 +142,7 @@ def run_metrics(val: Mapping[str, float], seconds: float) -> dict[str, float]:
     return {m.logged: values[m.column] for m in METRICS if m.column in values}
 
 
-def latest_runs(experiment: str = config.MLFLOW_EXPERIMENT) -> pd.DataFrame:
+def latest_runs(experiment: str | None = None) -> pd.DataFrame:
     """The newest finished training run of each model, with its registered version.
 
     Args:
@@ -179,7 +179,7 @@ def latest_runs(experiment: str = config.MLFLOW_EXPERIMENT) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RUN_COLUMNS).reset_index(drop=True)
 
 
-def latest_run(key: str, experiment: str = config.MLFLOW_EXPERIMENT) -> pd.Series:
+def latest_run(key: str, experiment: str | None = None) -> pd.Series:
     """The newest training run of model ``key``.
 
     Raises:

@@ -29,7 +29,6 @@ from mnist_pipeline import config, experiment, models, narrate, specs, tracking
 from mnist_pipeline._tf import keras
 from mnist_pipeline.prepare import Splits
 
-STUDY_NAME = "mnist-cnn-search-v1"
 # This machine's number among the workers of one study: 0 (the default) alone, else 1, 2...
 WORKER_ENV = "MNIST_SEARCH_WORKER"
 # What the search may choose; the model card searched dropout, convolution sizes and
@@ -94,7 +93,7 @@ def objective(
     epochs: int,
     parent_run_id: str,
     seed: int,
-    experiment_name: str = config.MLFLOW_EXPERIMENT,
+    experiment_name: str | None = None,
 ) -> Callable[[optuna.Trial], float]:
     """The function Optuna maximises: validation accuracy of a trained candidate."""
 
@@ -204,11 +203,10 @@ def run_search(
     splits: Splits,
     *,
     n_trials: int,
-    timeout_s: float,
     epochs: int,
     seed: int = config.SEED,
-    study_name: str = STUDY_NAME,
-    experiment_name: str = config.MLFLOW_EXPERIMENT,
+    study_name: str | None = None,
+    experiment_name: str | None = None,
     worker: int | None = None,
 ) -> tuple[optuna.Study, str]:
     """Run (or join, or reuse) the search until the study holds ``n_trials`` finished trials.
@@ -218,13 +216,15 @@ def run_search(
     at that moment still finish, so the study ends with ``n_trials`` to
     ``n_trials + workers - 1`` finished trials (at most one more per extra worker).
 
+    The budget is counted in trials, never in seconds: a faster machine runs the same study.
+
     Args:
         splits: the data; trials train on ``splits.x_train`` and score on ``splits.x_val``.
         n_trials: finished trials (complete or pruned) the study stops at, across all workers.
-        timeout_s: this process's wall-time cap; fewer trials than asked if it is reached.
         epochs: epochs per trial.
         seed: seeds every trial's training, and the sampler (TPE) through :func:`sampler_seed`.
-        study_name: the study in the storage.
+        study_name: the study in the storage; ``None``, the profile's
+            (:func:`config.search_study_name`).
         experiment_name: the MLflow experiment of the parent run and its trials.
         worker: this process's number among the study's workers (:func:`worker_number`;
             ``None`` reads ``MNIST_SEARCH_WORKER``, 0 when unset).
@@ -235,6 +235,7 @@ def run_search(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     logging.getLogger("optuna").setLevel(logging.WARNING)
     worker = worker_number(worker)
+    study_name = study_name or config.search_study_name()
     study = open_study(study_name)
     finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     done = len(study.get_trials(deepcopy=False, states=finished))
@@ -248,7 +249,6 @@ def run_search(
             study.optimize(
                 objective(splits, epochs, parent.info.run_id, seed, experiment_name),
                 n_trials=remaining,
-                timeout=timeout_s,
                 # Other workers on the same storage count too: stop at n_trials in all.
                 callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=finished)],
                 gc_after_trial=True,

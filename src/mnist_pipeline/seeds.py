@@ -1,7 +1,7 @@
 """The spread over seeds: the same spec trained on several seeds, on the same fixed split.
 
 Seed 42 is the study's run (figures, comparison, champion); the chapters repeat some specs on
-:data:`config.EXTRA_SEEDS` with ``experiment.run(..., kind=KIND)``. Here those runs are read back,
+the profile's other seeds (:attr:`config.Profile.extra_seeds`) with :func:`experiment.repeat`. Here those runs are read back,
 scored on validation and test, and summarised as mean and standard deviation per model, and as
 paired differences between models seed by seed. A binomial interval is the sampling error of
 one split; this is the other uncertainty, that of training.
@@ -22,7 +22,7 @@ from mnist_pipeline.prepare import Splits
 KIND = "seed"  # the kind tag of a run that repeats a spec on another seed
 
 
-def runs(experiment: str = config.MLFLOW_EXPERIMENT) -> pd.DataFrame:
+def runs(experiment: str | None = None) -> pd.DataFrame:
     """The newest finished run of every (model, seed): the seed-42 training runs and the repeats.
 
     Returns:
@@ -95,6 +95,7 @@ def table(per_seed: pd.DataFrame) -> pd.DataFrame:
         Indexed by model key: ``seeds`` (which), ``val``, ``test`` ("99.12 ± 0.05 %"), and
         the raw ``val_mean``, ``val_sd``, ``test_mean``, ``test_sd``.
     """
+    columns = ["seeds", "val", "test", "val_mean", "val_sd", "test_mean", "test_sd"]
     rows = {}
     for key, group in per_seed.groupby("model_key", sort=False):
         row = {"seeds": ", ".join(str(s) for s in sorted(group["seed"]))}
@@ -104,7 +105,7 @@ def table(per_seed: pd.DataFrame) -> pd.DataFrame:
             row[f"{split}_mean"], row[f"{split}_sd"] = float(values.mean()), sd
             row[split] = f"{100 * values.mean():.2f} ± {100 * sd:.2f}\u00a0%"
         rows[key] = row
-    return pd.DataFrame(rows).T
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 
 def differences(per_seed: pd.DataFrame, pairs: Sequence[tuple[str, str]]) -> pd.DataFrame:
@@ -147,8 +148,13 @@ def describe(name: str, val_accuracy: dict[int, float]) -> str:
     name = narrate.lower_first(name)  # mid-sentence
     ordered = sorted(val_accuracy)
     values = np.array([val_accuracy[s] for s in ordered])
+    if len(values) < 2:  # a profile with one seed: no spread to report
+        return (
+            f"On seed {ordered[0]} alone, {name} reaches {100 * values[0]:.2f}\u00a0% on "
+            "validation; with one seed, the spread between seeds is not measured."
+        )
     listed = ", ".join(f"{100 * v:.2f}" for v in values)
-    sd = float(values.std(ddof=1)) if len(values) > 1 else math.nan
+    sd = float(values.std(ddof=1))
     return (
         f"Over seeds {', '.join(str(s) for s in ordered)}, {name} reaches {listed}\u00a0% on "
         f"validation: a mean of {100 * values.mean():.2f}\u00a0% with a standard deviation of "

@@ -187,20 +187,20 @@ def champion_info() -> ModelInfo:
 
     try:
         found = tracking.client().get_model_version_by_alias(
-            config.REGISTERED_MODEL, config.CHAMPION_ALIAS
+            config.registered_model(), config.CHAMPION_ALIAS
         )
     except tracking.MlflowException:  # MLflow's error type, through the one door to MLflow
         raise NoModelError(
             f"no model version carries the '{config.CHAMPION_ALIAS}' alias of "
-            f"'{config.REGISTERED_MODEL}' in {config.mlflow_tracking_uri()}: run "
+            f"'{config.registered_model()}' in {config.mlflow_tracking_uri()}: run "
             "'make notebooks' first (chapter 09 chooses the champion), or set "
             f"{MODEL_PATH_ENV} to a model file"
         ) from None
     return ModelInfo(
-        name=config.REGISTERED_MODEL,
+        name=config.registered_model(),
         version=str(found.version),
         alias=config.CHAMPION_ALIAS,
-        source=f"models:/{config.REGISTERED_MODEL}@{config.CHAMPION_ALIAS}",
+        source=f"models:/{config.registered_model()}@{config.CHAMPION_ALIAS}",
         run_id=found.run_id or "",
     )
 

@@ -26,10 +26,10 @@ class ModelSpec:
         key: the short name used in MLflow tags, tables and ``_variables.yml`` (``model_1``).
         title: how the book names it ("Model 1: a baseline CNN").
         builder: returns the uncompiled Keras network, or an unfitted scikit-learn estimator.
-        epochs: passes over the training split (Keras models only).
-        study_epochs: the epochs of the study's own protocol, where this spec trains fewer
-            (:data:`EPOCH_SHARE`); ``None`` where it trains as many.
-        quality_bar: the validation accuracy a chapter asserts, so a regression fails nbval.
+        epochs: passes over the training split (Keras models only), as the study's protocol
+            has them; a profile may cap them (:meth:`config.Profile.epochs`).
+        quality_bar: the validation accuracy a chapter asserts under the ``full`` profile, so a
+            regression fails nbval (:meth:`config.Profile.bar`).
         family: ``"keras"`` or ``"sklearn"``: how ``experiment.run`` trains and logs it.
         batch_size: examples per gradient step.
         learning_rate: Adam's step size (its initial value under a schedule).
@@ -57,7 +57,6 @@ class ModelSpec:
     study_val_accuracy: float | None = None
     group: str = "study"
     reported_by: str = "the original study"
-    study_epochs: int | None = None
 
     def build(self, n_train: int | None = None) -> object:
         """A fresh model from the builder: compiled with this spec's protocol if Keras.
@@ -133,26 +132,6 @@ def _baselines() -> tuple[ModelSpec, ...]:
     )
 
 
-# The study's three CNNs train for this share of the study's epochs (5, 10 and 12, rounded
-# up). Three seeds of each, model 4 and its ablation had made the notebooks too slow for CI's
-# 90-minute limit on 2 CPU cores of the slower kind (an AMD EPYC without AVX-512, where an epoch
-# of model 2 takes about 30 s), and no change that keeps the mathematics saved enough. Each
-# table of a spec shows both counts.
-EPOCH_SHARE = 0.5
-
-
-def _study(key: str, title: str, builder: Callable, study_epochs: int, **fields) -> ModelSpec:
-    """One of the study's CNNs, trained for :data:`EPOCH_SHARE` of the study's epochs."""
-    return ModelSpec(
-        key=key,
-        title=title,
-        builder=builder,
-        epochs=math.ceil(EPOCH_SHARE * study_epochs),
-        study_epochs=study_epochs,
-        **fields,
-    )
-
-
 # Groups trained to measure one change, not to be served: never a candidate for champion.
 CONTROL_GROUPS = ("ablation",)
 
@@ -178,28 +157,28 @@ MODEL_4 = ModelSpec(
 SPECS: dict[str, ModelSpec] = {
     spec.key: spec
     for spec in (
-        _study(
-            "model_1",
-            "Model 1: a baseline CNN",
-            models.build_baseline_cnn,
-            study_epochs=5,
+        ModelSpec(
+            key="model_1",
+            title="Model 1: a baseline CNN",
+            builder=models.build_baseline_cnn,
+            epochs=5,
             quality_bar=0.975,
             study_val_accuracy=0.975,
         ),
-        _study(
-            "model_2",
-            "Model 2: a deeper CNN with dropout",
-            models.build_deeper_cnn,
-            study_epochs=10,
-            quality_bar=0.980,
+        ModelSpec(
+            key="model_2",
+            title="Model 2: a deeper CNN with dropout",
+            builder=models.build_deeper_cnn,
+            epochs=10,
+            quality_bar=0.985,
             study_val_accuracy=0.985,
         ),
-        _study(
-            "model_3",
-            "Model 3: a CNN with batch normalisation",
-            models.build_batchnorm_cnn,
-            study_epochs=12,
-            quality_bar=0.980,
+        ModelSpec(
+            key="model_3",
+            title="Model 3: a CNN with batch normalisation",
+            builder=models.build_batchnorm_cnn,
+            epochs=12,
+            quality_bar=0.985,
             study_val_accuracy=0.992,
         ),
         MODEL_4,
@@ -224,14 +203,6 @@ def _builder_name(builder: Callable) -> str:
     return getattr(builder, "__name__", type(builder).__name__)
 
 
-def _epochs(spec: ModelSpec) -> str | int:
-    """``5``, ``3 (study: 5)`` where the spec trains fewer than the study did, ``-`` for none."""
-    if spec.family != "keras":
-        return "-"
-    fewer = _fewer_epochs(spec)
-    return spec.epochs if fewer is None else f"{fewer[0]} (study: {fewer[1]})"
-
-
 def as_table(*chosen: ModelSpec) -> pd.DataFrame:
     """The training protocol of some specs, one row each, named and formatted for readers."""
 
@@ -242,7 +213,7 @@ def as_table(*chosen: ModelSpec) -> pd.DataFrame:
         {
             "model": label(s.key),
             "builder": _builder_name(s.builder),
-            "epochs": _epochs(s),
+            "epochs": s.epochs if s.family == "keras" else "-",
             "batch size": s.batch_size if s.family == "keras" else "-",
             "learning rate": f"{s.learning_rate:g}" if s.family == "keras" else "-",
             "validation bar": percent(s.quality_bar),
@@ -251,17 +222,6 @@ def as_table(*chosen: ModelSpec) -> pd.DataFrame:
         for s in chosen
     ]
     return pd.DataFrame(rows).set_index("model")
-
-
-def shortened(key: str) -> tuple[int, int] | None:
-    """``(epochs, the study's epochs)`` for a spec that trains fewer than the study, else ``None``."""
-    return _fewer_epochs(get(key))
-
-
-def _fewer_epochs(spec: ModelSpec) -> tuple[int, int] | None:
-    if spec.study_epochs is None or spec.study_epochs == spec.epochs:
-        return None
-    return spec.epochs, spec.study_epochs
 
 
 def get(key: str) -> ModelSpec:

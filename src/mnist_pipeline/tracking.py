@@ -84,15 +84,17 @@ def client() -> MlflowClient:
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
-def experiment_id(experiment: str = config.MLFLOW_EXPERIMENT) -> str:
+def experiment_id(experiment: str | None = None) -> str:
     """The id of ``experiment`` in the project's store, created on first use.
 
     Args:
-        experiment: the experiment name.
+        experiment: the experiment name; ``None``, the profile's (:func:`config.experiment_name`),
+            as for every function here that takes one.
 
     Returns:
         The experiment id.
     """
+    experiment = experiment or config.experiment_name()
     mlflow_client = client()
     existing = mlflow_client.get_experiment_by_name(experiment)
     if existing is not None:
@@ -109,7 +111,7 @@ def experiment_id(experiment: str = config.MLFLOW_EXPERIMENT) -> str:
         return existing.experiment_id
 
 
-def setup_tracking(experiment: str = config.MLFLOW_EXPERIMENT) -> str:
+def setup_tracking(experiment: str | None = None) -> str:
     """Make ``experiment`` the active one for MLflow's fluent API (``mlflow.log_metric``...).
 
     The package's own functions do not need it; it is for a user's own calls in a notebook.
@@ -126,10 +128,11 @@ def setup_tracking(experiment: str = config.MLFLOW_EXPERIMENT) -> str:
 def start_run(
     run_name: str,
     tags: Mapping[str, str],
-    experiment: str = config.MLFLOW_EXPERIMENT,
+    experiment: str | None = None,
     parent_run_id: str | None = None,
 ) -> Iterator[Run]:
-    """Open a run in ``experiment`` of the project's store, tagged and with the git state.
+    """Open a run in ``experiment`` of the project's store, tagged, with the git state and the
+    profile it ran under (the ``profile`` parameter: ``full`` or ``smoke``).
 
     Args:
         run_name: the run's display name.
@@ -148,7 +151,7 @@ def start_run(
         nested=parent_run_id is not None,
         parent_run_id=parent_run_id,
     ) as run:
-        mlflow.log_params(git_state())
+        mlflow.log_params({**git_state(), "profile": config.profile().name})
         yield run
 
 
@@ -168,7 +171,7 @@ def log_text(text: str, name: str) -> None:
 
 
 def search_runs(
-    experiment: str = config.MLFLOW_EXPERIMENT,
+    experiment: str | None = None,
     filter_string: str = "",
     order_by: list[str] | None = None,
 ) -> pd.DataFrame:
@@ -240,7 +243,7 @@ def log_model(model: object, x_example: np.ndarray, model_key: str) -> str:
         model_key: tagged on the new model version.
 
     Returns:
-        The new version of ``config.REGISTERED_MODEL``, as a string.
+        The new version of ``config.registered_model()``, as a string.
     """
     x_example = np.asarray(x_example, dtype=np.float32)
     if isinstance(model, keras.Model):
@@ -261,24 +264,24 @@ def log_model(model: object, x_example: np.ndarray, model_key: str) -> str:
 
 
 def register_model(model_uri: str, run_id: str, model_key: str) -> str:
-    """Register a logged model as a new version of ``config.REGISTERED_MODEL``.
+    """Register a logged model as a new version of ``config.registered_model()``.
 
     Returns:
         The new version number, as a string.
     """
     mlflow_client = client()
     try:
-        mlflow_client.get_registered_model(config.REGISTERED_MODEL)
+        mlflow_client.get_registered_model(config.registered_model())
     except MlflowException:
         mlflow_client.create_registered_model(
-            config.REGISTERED_MODEL,
+            config.registered_model(),
             description="Models of the MNIST study; see the mnist-pipeline book.",
         )
     # MLflow 3 logs a model as ``models:/<model id>``; a tracking server refuses that source
     # unless the version names the id too (a local store does not check).
     model_id = model_uri.removeprefix("models:/") if model_uri.startswith("models:/m-") else None
     version = mlflow_client.create_model_version(
-        config.REGISTERED_MODEL,
+        config.registered_model(),
         source=model_uri,
         run_id=run_id,
         tags={"model_key": model_key},
@@ -306,31 +309,31 @@ def load_model(uri: str) -> object:
 
 def load_model_version(version: str) -> object:
     """Load a registered version of the project's model."""
-    return load_model(f"models:/{config.REGISTERED_MODEL}/{version}")
+    return load_model(f"models:/{config.registered_model()}/{version}")
 
 
 def load_champion() -> object:
     """Load the model that carries the ``champion`` alias in the registry."""
-    return load_model(f"models:/{config.REGISTERED_MODEL}@{config.CHAMPION_ALIAS}")
+    return load_model(f"models:/{config.registered_model()}@{config.CHAMPION_ALIAS}")
 
 
 def set_champion(version: str) -> None:
     """Point the ``champion`` alias at a registered model version."""
-    client().set_registered_model_alias(config.REGISTERED_MODEL, config.CHAMPION_ALIAS, version)
+    client().set_registered_model_alias(config.registered_model(), config.CHAMPION_ALIAS, version)
 
 
 def champion_version() -> str:
     """The registered version that the ``champion`` alias points at."""
-    found = client().get_model_version_by_alias(config.REGISTERED_MODEL, config.CHAMPION_ALIAS)
+    found = client().get_model_version_by_alias(config.registered_model(), config.CHAMPION_ALIAS)
     return str(found.version)
 
 
 def set_version_description(version: str, text: str) -> None:
     """Write ``text`` (Markdown: the model card) as a registered version's description,
     which the MLflow UI shows on the version's page."""
-    client().update_model_version(config.REGISTERED_MODEL, version, description=text)
+    client().update_model_version(config.registered_model(), version, description=text)
 
 
 def version_description(version: str) -> str:
     """The description of a registered model version ("" when it has none)."""
-    return client().get_model_version(config.REGISTERED_MODEL, version).description or ""
+    return client().get_model_version(config.registered_model(), version).description or ""
