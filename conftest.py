@@ -74,9 +74,15 @@ def pytest_configure(config) -> None:
 
 
 def pytest_report_header(config) -> str:
+    profile = os.environ.get("MNIST_PROFILE") or "full"
     if _SCRATCH is None:
-        return f"stores: the environment's own ({OPT_IN}=1)"
-    return f"stores: throw-away, in {_SCRATCH} (set {OPT_IN}=1 to use your own)"
+        return f"profile: {profile}; stores: the environment's own ({OPT_IN}=1)"
+    return f"profile: {profile}; stores: throw-away, in {_SCRATCH} (set {OPT_IN}=1 to use your own)"
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Tests marked ``after_notebooks`` run last, after the chapters whose output they check."""
+    items.sort(key=lambda item: item.get_closest_marker("after_notebooks") is not None)
 
 
 def pytest_unconfigure(config) -> None:
