@@ -1,28 +1,49 @@
-"""What code a result came from: the project's git commit and whether its code differs.
+"""What code, data, budget and machine an output came from: a run's git state, a notebook's stamp.
 
-:func:`mnist_pipeline.tracking.start_run` records this on every run, so that a run names
-the commit that computed it.
-"""
+Cheap to import (``tracking`` imports it): TensorFlow, MLflow, nbformat and pandas stay out."""
 
 from __future__ import annotations
 
+import argparse
+import ast
+import hashlib
+import json
+import os
+import platform
+import shutil
 import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from datetime import UTC, datetime
+from fnmatch import fnmatchcase
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mnist_pipeline import config
 
+if TYPE_CHECKING:  # imported where used: nbformat alone takes seconds to import
+    import nbformat
+    import pandas as pd
+
 # The package's own sources and dependency pins: what decides what a run computes.
 CODE_PATHS = ("src", "pyproject.toml", "requirements.lock")
+PACKAGE_ROOT = Path(__file__).resolve().parent
+# The service (HTTP API, client, benchmark): globs matched whole against POSIX paths relative to
+# the package. It changes no result, so package_fingerprint() leaves it out: no re-execution.
+SERVICE_PARTS = ("serve.py", "serve_*.py", "client.py", "bench.py", "serve/*")
+METADATA_KEY = "mnist_pipeline"
+REEXECUTE = "re-execute it with make notebooks"
+# Each library's key in a stamp, and its distributions: the first one installed counts.
+LIBRARIES = {"tensorflow": ("tensorflow", "tensorflow-cpu")}
+LIBRARIES |= {name: (name,) for name in ("keras", "scikit-learn", "mlflow", "numpy")}
 
 
-def _git(*args: str) -> str | None:
+def _run(*command: str, cwd: Path | None = None) -> str | None:
     try:
         out = subprocess.run(
-            ["git", *args],
-            cwd=config.PROJ_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
+            command, cwd=cwd, capture_output=True, text=True, check=True, timeout=10
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -32,17 +53,272 @@ def _git(*args: str) -> str | None:
 def git_state() -> dict[str, str]:
     """The commit of the project's checkout and whether its code differs from that commit.
 
-    ``git_dirty`` looks at the package and its dependency pins (``CODE_PATHS``), not at
-    the notebooks: executing the chapters rewrites their stored outputs, so the notebooks
-    of a tree being executed are always "dirty", which would say nothing.
-
     Returns:
-        ``git_commit`` (``"unknown"`` outside a checkout) and ``git_dirty``
-        (``"true"``, ``"false"`` or ``"unknown"``).
+        ``git_commit`` (``"unknown"`` outside a checkout) and ``git_dirty`` (``"true"``,
+        ``"false"``, ``"unknown"``) of ``CODE_PATHS``, not of the notebooks (outputs change).
     """
-    commit = _git("rev-parse", "HEAD")
+    commit = _run("git", "rev-parse", "HEAD", cwd=config.PROJ_ROOT)
     if commit is None:
         return {"git_commit": "unknown", "git_dirty": "unknown"}
-    changes = _git("status", "--porcelain", "--untracked-files=normal", "--", *CODE_PATHS)
+    status = ("status", "--porcelain", "--untracked-files=normal", "--", *CODE_PATHS)
+    changes = _run("git", *status, cwd=config.PROJ_ROOT)
     dirty = "unknown" if changes is None else str(bool(changes)).lower()
     return {"git_commit": commit, "git_dirty": dirty}
+
+
+def _cell_code(source: str | list[str]) -> str:
+    lines = "".join(source).splitlines()
+    kept = [line.rstrip() for line in lines if not line.strip().startswith("#|")]
+    return "\n".join(kept).strip("\n")
+
+
+def notebook_code_fingerprint(nb: nbformat.NotebookNode) -> str:
+    """The sha256 of a notebook's code cells, in order, blind to all that is not code.
+
+    Args:
+        nb: the notebook. Quarto options (``#|`` lines: captions are prose), trailing whitespace,
+            blank end lines, empty cells, markdown, metadata, outputs and counts do not count.
+
+    Returns:
+        64 hex characters.
+    """
+    codes = [_cell_code(cell.source) for cell in nb.cells if cell.cell_type == "code"]
+    return hashlib.sha256(json.dumps([code for code in codes if code]).encode()).hexdigest()
+
+
+def _without_docstrings(tree: ast.Module) -> ast.Module:
+    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    for node in ast.walk(tree):
+        if isinstance(node, kinds) and ast.get_docstring(node, clean=False) is not None:
+            node.body = node.body[1:]
+    return tree
+
+
+def package_fingerprint(root: Path = PACKAGE_ROOT, exclude: Sequence[str] = SERVICE_PARTS) -> str:
+    """The sha256 of every module's relative path and code (``ast.unparse`` without docstrings).
+
+    Args:
+        root: the package folder, searched recursively for ``.py`` files.
+        exclude: glob patterns of relative POSIX paths to leave out (:data:`SERVICE_PARTS`).
+
+    Returns:
+        64 hex characters; comments, docstrings and formatting do not count.
+    """
+    digest = hashlib.sha256()
+    for relative in sorted(path.relative_to(root).as_posix() for path in root.rglob("*.py")):
+        if any(fnmatchcase(relative, pattern) for pattern in exclude):
+            continue
+        tree = _without_docstrings(ast.parse((root / relative).read_text(encoding="utf-8")))
+        digest.update(json.dumps([relative, ast.unparse(tree)]).encode())
+    return digest.hexdigest()
+
+
+def machine() -> dict[str, str]:
+    """The machine this process runs on (TensorFlow is not asked: it is not imported).
+
+    Returns:
+        ``cpu`` (model), ``cores``, ``gpu`` (``nvidia-smi -L``'s names, or ``"none"``), ``platform``.
+    """
+    info = Path("/proc/cpuinfo")
+    lines = info.read_text(encoding="utf-8").splitlines() if info.is_file() else []
+    cpus = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    cpu = next(iter(cpus), "") or platform.processor() or platform.machine() or "unknown"
+    out = _run("nvidia-smi", "-L") if shutil.which("nvidia-smi") else None
+    # "GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-...)" -> "NVIDIA A100-SXM4-40GB"
+    gpus = [
+        line.split(":", 1)[1].split(" (UUID")[0].strip()
+        for line in (out or "").splitlines()
+        if line.startswith("GPU") and ":" in line
+    ]
+    cores, gpu = str(os.cpu_count() or "unknown"), ", ".join(gpus) or "none"
+    return {"cpu": cpu, "cores": cores, "gpu": gpu, "platform": platform.platform()}
+
+
+def _version(*distributions: str) -> str:
+    for name in distributions:
+        with suppress(metadata.PackageNotFoundError):
+            return metadata.version(name)
+    return "not installed"
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of the libraries that compute the results, read without importing them.
+
+    Returns:
+        One per :data:`LIBRARIES` key (``"not installed"`` when missing), and ``python``.
+    """
+    versions = {key: _version(*names) for key, names in LIBRARIES.items()}
+    return versions | {"python": platform.python_version()}
+
+
+def data_checksum() -> str:
+    """One sha256 standing for the MNIST arrays, which loading verifies against pinned ones.
+
+    Returns:
+        64 hex characters: the sha256 of the pinned per-array checksums, sorted by name.
+    """
+    from mnist_pipeline.integrity import MNIST_EXPECTATION  # numpy: only when asked
+
+    pins = "\n".join(f"{k}:{v}" for k, v in sorted(MNIST_EXPECTATION.sha256.items()))
+    return hashlib.sha256(pins.encode()).hexdigest()
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    import nbformat
+
+    return nbformat.read(path, as_version=nbformat.NO_CONVERT)
+
+
+def stamp(
+    path: Path, *, seconds: float, profile: str | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Record in an executed notebook's metadata what produced its outputs.
+
+    Args:
+        path: the notebook, rewritten in place (its nbformat version and all else kept).
+        seconds: its wall time of execution.
+        profile: the profile it ran under; default :func:`config.profile`'s.
+        now: when it was executed (naive: local time); default now.
+
+    Returns:
+        The stamp, stored under ``metadata.mnist_pipeline.provenance``.
+    """
+    import nbformat
+
+    nb, when = _read(path), (now or datetime.now(UTC)).astimezone(UTC)
+    record = {
+        "profile": profile or config.profile().name,
+        "executed": when.replace(microsecond=0).isoformat(),
+        "seconds": round(seconds),
+        "notebook_code": notebook_code_fingerprint(nb),
+        "package_code": package_fingerprint(),
+        "data": data_checksum(),
+        "machine": machine(),
+        "versions": library_versions(),
+        "git_commit": git_state()["git_commit"],
+    }
+    nb.metadata.setdefault(METADATA_KEY, {})["provenance"] = record
+    nbformat.write(nb, path)
+    return record
+
+
+def problems(path: Path, *, profile: str = "full", package: str | None = None) -> list[str]:
+    """Why a notebook's stored outputs could not have come from the current code.
+
+    Args:
+        path: the notebook.
+        profile: the profile its outputs must come from.
+        package: the current :func:`package_fingerprint` (computed when ``None``).
+
+    Returns:
+        One sentence per reason, naming the notebook and what to do; empty if none.
+    """
+    nb, name = _read(path), Path(path).name
+    record = nb.metadata.get(METADATA_KEY, {}).get("provenance")
+    if not record:
+        return [f"{name} has no provenance stamp: {REEXECUTE}."]
+    found = []
+    if (ran := record.get("profile")) != profile:
+        found.append(f"{name} was executed under profile {ran!r}, not {profile!r}: {REEXECUTE}.")
+    if record.get("notebook_code") != notebook_code_fingerprint(nb):
+        found.append(f"{name}: its code cells changed after it was executed: {REEXECUTE}.")
+    if record.get("package_code") != (package_fingerprint() if package is None else package):
+        found.append(f"{name}: mnist_pipeline's code changed after it was executed: {REEXECUTE}.")
+    return found
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 60 else f"{seconds / 60:.1f} min"
+
+
+def _when(executed: str) -> str:
+    return datetime.fromisoformat(executed).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def variables_stamp(seconds_by_chapter: Mapping[str, float] | None = None) -> dict[str, str]:
+    """The ``provenance`` section of ``_variables.yml``, for ``{{< var provenance.KEY >}}``.
+
+    Args:
+        seconds_by_chapter: wall time per chapter, whose sum becomes ``wall_time``.
+
+    Returns:
+        Strings, one level deep: ``profile``, ``executed``, ``package_code``, ``data`` (12 hex),
+        ``cpu``, ``cores``, ``gpu``, one key per library (``scikit_learn``, ...).
+    """
+    out = {
+        "profile": config.profile().name,
+        "executed": _when(datetime.now(UTC).isoformat()),
+        "package_code": package_fingerprint()[:12],
+        "data": data_checksum()[:12],
+    }
+    out |= {key: value for key, value in machine().items() if key != "platform"}
+    out |= {key.replace("-", "_"): value for key, value in library_versions().items()}
+    if seconds_by_chapter:
+        out["wall_time"] = _duration(sum(seconds_by_chapter.values()))
+    return out
+
+
+def provenance_table(paths: Sequence[Path]) -> pd.DataFrame:
+    """Where, when and how long each notebook was executed, for the book.
+
+    Args:
+        paths: the notebooks, in the order of the rows.
+
+    Returns:
+        ``chapter``, ``profile``, ``executed`` (UTC, to the minute), ``machine``, ``wall time``;
+        ``-`` where a notebook has no stamp.
+    """
+    import pandas as pd
+
+    rows = []
+    for path in paths:
+        record = _read(path).metadata.get(METADATA_KEY, {}).get("provenance") or {}
+        host = record.get("machine", {})
+        rows.append(
+            (
+                Path(path).stem,
+                record.get("profile", "-"),
+                _when(record["executed"]) if "executed" in record else "-",
+                f"{host['cpu']}, {host['cores']} cores" if host else "-",
+                _duration(record["seconds"]) if "seconds" in record else "-",
+            )
+        )
+    return pd.DataFrame(rows, columns=["chapter", "profile", "executed", "machine", "wall time"])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``stamp`` an executed notebook, or ``check`` notebooks against the current code.
+
+    Args:
+        argv: the arguments (default: the command line's).
+
+    Returns:
+        The exit status: 1 when ``check`` finds a problem.
+    """
+    parser = argparse.ArgumentParser(prog="python -m mnist_pipeline.provenance")
+    commands = parser.add_subparsers(dest="command", required=True)
+    stamping = commands.add_parser("stamp", help="stamp an executed notebook")
+    stamping.add_argument("notebook", type=Path)
+    stamping.add_argument("--seconds", type=float, required=True, help="its wall time")
+    stamping.add_argument("--profile", help="default: MNIST_PROFILE, else full")
+    checking = commands.add_parser("check", help="check notebooks against the current code")
+    checking.add_argument("--profile", default=config.DEFAULT_PROFILE)
+    checking.add_argument("notebooks", type=Path, nargs="+")
+    args = parser.parse_args(argv)
+    if args.command == "stamp":
+        record = stamp(args.notebook, seconds=args.seconds, profile=args.profile)
+        print(f"{args.notebook.name}: stamped ({record['profile']}, {record['seconds']} s)")
+        return 0
+    package = package_fingerprint()
+    found = [
+        p for nb in args.notebooks for p in problems(nb, profile=args.profile, package=package)
+    ]
+    if found:
+        print(*found, sep="\n", file=sys.stderr)
+        return 1
+    print(f"{len(args.notebooks)} notebooks: provenance matches the current code")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
