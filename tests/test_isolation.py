@@ -67,15 +67,15 @@ def user_stores(folder: Path) -> dict[str, str]:
     mlflow_uri = f"sqlite:///{folder}/mlflow.db"
     client = MlflowClient(tracking_uri=mlflow_uri, registry_uri=mlflow_uri)
     experiment = client.create_experiment(
-        config.MLFLOW_EXPERIMENT, artifact_location=(folder / "mlartifacts").as_uri()
+        config.experiment_name(), artifact_location=(folder / "mlartifacts").as_uri()
     )
     run = client.create_run(experiment, run_name="the user's run")
     client.log_metric(run.info.run_id, "val_accuracy", 0.99)
     client.set_terminated(run.info.run_id)
-    client.create_registered_model(config.REGISTERED_MODEL)
+    client.create_registered_model(config.registered_model())
     source = f"{run.info.artifact_uri}/model"
-    version = client.create_model_version(config.REGISTERED_MODEL, source, run.info.run_id)
-    client.set_registered_model_alias(config.REGISTERED_MODEL, "champion", version.version)
+    version = client.create_model_version(config.registered_model(), source, run.info.run_id)
+    client.set_registered_model_alias(config.registered_model(), "champion", version.version)
     mlflow.set_tracking_uri(None)
     optuna_url = f"sqlite:///{folder}/optuna.db"
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -183,7 +183,13 @@ def test_opting_in_writes_into_the_users_stores(user_env, tmp_path):
 def test_make_test_and_ci_run_pytest_where_the_root_conftest_applies():
     makefile = (ROOT / "Makefile").read_text()
     test_recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
-    assert "-m pytest --nbval" in test_recipe
+    # two tiers: the unit tests, then the notebooks on the smoke budget, their conclusions last
+    unit, notebooks = test_recipe.splitlines()[1:3]
+    assert "-m pytest tests" in unit and "nbval" not in unit
+    assert "MNIST_PROFILE=smoke" in notebooks and "-m pytest --nbval-lax notebooks" in notebooks
+    assert notebooks.split("notebooks", 1)[1].split()[0] == "tests/test_reproduction.py"
+    reproduce = makefile.split("\nreproduce:", 1)[1].split("\n\n", 1)[0]
+    assert "MNIST_PROFILE=full" in reproduce and "-m pytest --nbval notebooks" in reproduce
     assert "--noconftest" not in makefile and "--confcutdir" not in makefile
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci and 'cd "$(dirname "$0")/.."' in ci
