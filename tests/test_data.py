@@ -11,7 +11,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from mnist_pipeline import data, sources
+from mnist_pipeline import data
+from mnist_pipeline.data import sources
 from tests.helpers import expectation_for, make_tiny_mnist
 
 

@@ -6,7 +6,8 @@ import mlflow
 import numpy as np
 import pytest
 
-from mnist_pipeline import experiment, prepare, specs, tracking, train
+from mnist_pipeline import experiment, specs, tracking, train
+from mnist_pipeline.data import prepare
 from tests.helpers import make_tiny_mnist
 
 

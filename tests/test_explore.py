@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_pipeline import explore, prepare
+from mnist_pipeline.data import explore, prepare
 
 
 def test_ink_on_border_counts_images_with_ink_in_the_frame():

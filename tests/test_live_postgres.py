@@ -53,7 +53,8 @@ WORKER_TIMEOUT_S = 600
 # One worker of the search: the same tiny data in every worker, its number from the variable.
 WORKER = """\
 import json, sys
-from mnist_pipeline import prepare, search
+from mnist_pipeline import search
+from mnist_pipeline.data import prepare
 from tests.helpers import make_tiny_mnist
 splits = prepare.make_splits(make_tiny_mnist(n_train=2000, n_test=10), n_val=400, seed=0)
 study, parent = search.run_search(
@@ -316,7 +317,8 @@ def test_two_workers_share_one_study_on_postgres(postgres, mlflow_server, capsys
 
 
 def test_a_run_registers_and_loads_back_through_mlflow_server(postgres, mlflow_server, monkeypatch):
-    from mnist_pipeline import experiment, prepare, specs, tracking
+    from mnist_pipeline import experiment, specs, tracking
+    from mnist_pipeline.data import prepare
     from tests.helpers import make_tiny_mnist
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server.url)

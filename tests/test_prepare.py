@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_pipeline import prepare
+from mnist_pipeline.data import prepare
 from tests.helpers import make_tiny_mnist
 
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from mnist_pipeline import preprocess
+from mnist_pipeline.data import user_images
 from tests.helpers import huge_png, png_bytes
 
 
@@ -24,7 +24,7 @@ def draw_one(path, size=(300, 400), offset=(40, 30), mode="RGB"):
 
 
 def test_digit_becomes_centred_28x28_input(tmp_path):
-    out = preprocess.load_digit(draw_one(tmp_path / "one.png"))
+    out = user_images.load_digit(draw_one(tmp_path / "one.png"))
     assert out.shape == (28, 28, 1) and out.dtype == np.float32
     assert 0.0 <= out.min() and out.max() <= 1.0 and out.max() > 0.9
     rows, _ = np.nonzero(out[..., 0] > 0.1)
@@ -35,12 +35,12 @@ def test_digit_becomes_centred_28x28_input(tmp_path):
 
 
 def test_jpeg_and_transparent_png_are_read(tmp_path):
-    jpeg = preprocess.load_digit(draw_one(tmp_path / "one.jpg"))
+    jpeg = user_images.load_digit(draw_one(tmp_path / "one.jpg"))
     png = tmp_path / "alpha.png"
     image = Image.new("RGBA", (200, 200), (0, 0, 0, 0))  # transparent paper
     ImageDraw.Draw(image).ellipse((40, 40, 160, 160), outline=(0, 0, 0, 255), width=18)
     image.save(png)
-    zero = preprocess.load_digit(png)
+    zero = user_images.load_digit(png)
     assert jpeg.max() > 0.9 and zero.max() > 0.9
     assert zero[14, 14, 0] < 0.2  # the hole of a zero stays empty
 
@@ -59,59 +59,59 @@ def test_jpeg_and_transparent_png_are_read(tmp_path):
 def test_bad_files_get_a_clear_error(tmp_path, make, message):
     path = tmp_path / "digit.png"
     make(path)
-    with pytest.raises(preprocess.InvalidImageError, match=message):
-        preprocess.load_digit(path)
+    with pytest.raises(user_images.InvalidImageError, match=message):
+        user_images.load_digit(path)
 
 
 def test_truncated_png_gets_a_clear_error(tmp_path):
     path = draw_one(tmp_path / "one.png")
     path.write_bytes(path.read_bytes()[:200])
-    with pytest.raises(preprocess.InvalidImageError):
-        preprocess.load_digit(path)
+    with pytest.raises(user_images.InvalidImageError):
+        user_images.load_digit(path)
 
 
 def test_white_on_black_is_inverted_only_when_needed(tmp_path):
-    dark_on_light = preprocess.load_digit(draw_one(tmp_path / "one.png"))
+    dark_on_light = user_images.load_digit(draw_one(tmp_path / "one.png"))
     light_on_dark = Image.open(tmp_path / "one.png").convert("L").point(lambda v: 255 - v)
-    inverted = preprocess.digit_from_bytes(png_bytes(light_on_dark))
+    inverted = user_images.digit_from_bytes(png_bytes(light_on_dark))
     np.testing.assert_allclose(inverted, dark_on_light, atol=1 / 255)
 
 
 def test_grey_paper_is_not_ink():
     image = Image.new("L", (120, 120), 200)  # grey scanned paper
     ImageDraw.Draw(image).line([(60, 15), (60, 105)], fill=20, width=10)
-    out = preprocess.digit_from_bytes(png_bytes(image))
+    out = user_images.digit_from_bytes(png_bytes(image))
     assert out[0, :, 0].sum() == 0 and out.max() > 0.9
 
 
 @pytest.mark.parametrize(
     ("image", "error", "message"),
     [
-        (Image.new("L", (200, 200), 0), preprocess.InvalidImageError, "all ink"),
-        (Image.new("L", (200, 200), 255), preprocess.InvalidImageError, "blank"),
-        (Image.new("L", (1, 1), 0), preprocess.InvalidImageError, "too small"),
-        (Image.new("L", (1, 1), 255), preprocess.InvalidImageError, "too small"),
-        (None, preprocess.ImageTooLargeError, "too large"),
+        (Image.new("L", (200, 200), 0), user_images.InvalidImageError, "all ink"),
+        (Image.new("L", (200, 200), 255), user_images.InvalidImageError, "blank"),
+        (Image.new("L", (1, 1), 0), user_images.InvalidImageError, "too small"),
+        (Image.new("L", (1, 1), 255), user_images.InvalidImageError, "too small"),
+        (None, user_images.ImageTooLargeError, "too large"),
     ],
     ids=["all-black", "all-white", "1x1-black", "1x1-white", "20000x20000"],
 )
 def test_uploads_that_hold_no_digit_are_refused(image, error, message):
     data = huge_png(20_000, 20_000) if image is None else png_bytes(image)
     with pytest.raises(error, match=message):
-        preprocess.digit_from_bytes(data, name="upload.png")
+        user_images.digit_from_bytes(data, name="upload.png")
 
 
 def test_a_page_mostly_ink_is_refused():
     image = Image.new("L", (100, 100), 255)
     ImageDraw.Draw(image).rectangle((5, 5, 94, 94), fill=0)
-    with pytest.raises(preprocess.InvalidImageError, match="ink covers 81%"):
-        preprocess.digit_from_bytes(png_bytes(image))
+    with pytest.raises(user_images.InvalidImageError, match="ink covers 81%"):
+        user_images.digit_from_bytes(png_bytes(image))
 
 
 def test_image_format_is_sniffed_without_decoding():
-    assert preprocess.image_format(huge_png(20_000, 20_000)) in {"PNG", "too large"}
-    assert preprocess.image_format(png_bytes(Image.new("L", (9, 9)), "JPEG")) == "JPEG"
-    assert preprocess.image_format(b"%PDF-1.7") is None
+    assert user_images.image_format(huge_png(20_000, 20_000)) in {"PNG", "too large"}
+    assert user_images.image_format(png_bytes(Image.new("L", (9, 9)), "JPEG")) == "JPEG"
+    assert user_images.image_format(b"%PDF-1.7") is None
 
 
 def asymmetric_digit(size: int = 240) -> Image.Image:
@@ -143,11 +143,11 @@ def test_a_photo_stored_sideways_is_read_upright(orientation):
     exif[0x0112] = orientation  # Orientation
     tagged = io.BytesIO()
     stored.save(tagged, format="JPEG", quality=95, exif=exif)
-    expected = preprocess.digit_from_bytes(png_bytes(upright, "JPEG"))
-    got = preprocess.digit_from_bytes(tagged.getvalue(), name="photo.jpg")
+    expected = user_images.digit_from_bytes(png_bytes(upright, "JPEG"))
+    got = user_images.digit_from_bytes(tagged.getvalue(), name="photo.jpg")
     np.testing.assert_allclose(got, expected, atol=0.1)
     # without the tag the same pixels give another input: the orientation did the work
-    untagged = preprocess.digit_from_bytes(png_bytes(stored, "JPEG"))
+    untagged = user_images.digit_from_bytes(png_bytes(stored, "JPEG"))
     assert np.abs(untagged - expected).max() > 0.5
 
 
@@ -155,8 +155,8 @@ def test_a_large_jpeg_is_decoded_small_and_gives_the_same_input():
     big = asymmetric_digit(2400)
     data = png_bytes(big, "JPEG")
     with Image.open(io.BytesIO(data)) as image:
-        decoded = preprocess._upright(image, "big.jpg")
+        decoded = user_images._upright(image, "big.jpg")
         assert max(decoded.size) <= 2400 // 4  # decoded at a quarter of the scale
     with Image.open(io.BytesIO(data)) as image:  # the reference: every pixel decoded
-        full = preprocess.to_mnist(np.asarray(image.convert("L")))
-    np.testing.assert_allclose(preprocess.digit_from_bytes(data, "big.jpg"), full, atol=0.05)
+        full = user_images.to_mnist(np.asarray(image.convert("L")))
+    np.testing.assert_allclose(user_images.digit_from_bytes(data, "big.jpg"), full, atol=0.05)

@@ -19,7 +19,8 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from mnist_pipeline import config, integrity, provenance
+from mnist_pipeline import config, provenance
+from mnist_pipeline.data import integrity
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 REAL_FINGERPRINT = provenance.package_fingerprint

@@ -6,7 +6,8 @@ import optuna
 import pandas as pd
 import pytest
 
-from mnist_pipeline import config, experiment, prepare, search, tracking
+from mnist_pipeline import config, experiment, search, tracking
+from mnist_pipeline.data import prepare
 from tests.helpers import make_tiny_mnist
 
 

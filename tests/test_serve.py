@@ -94,9 +94,9 @@ def test_jpeg_and_white_on_black_give_the_same_input_as_black_on_white(client):
 
 
 def test_predict_matches_invocations_on_the_same_input(client, loaded):
-    from mnist_pipeline import preprocess
+    from mnist_pipeline.data import user_images
 
-    image = preprocess.digit_from_bytes(draw_digit())
+    image = user_images.digit_from_bytes(draw_digit())
     by_upload = upload(client, draw_digit()).json()["probabilities"]
     by_batch = client.post("/invocations", json={"inputs": image[np.newaxis].tolist()}).json()
     np.testing.assert_allclose(by_batch["predictions"][0], by_upload, atol=1e-5)
@@ -262,11 +262,12 @@ def test_the_benchmark_talks_to_loopback_only():
 
 
 def test_a_canvas_drawing_reads_like_the_page_sends_it():
-    from mnist_pipeline import bench, preprocess
+    from mnist_pipeline import bench
+    from mnist_pipeline.data import user_images
 
     png = bench.canvas_drawing([[(0.5, 0.15), (0.5, 0.85)]])
     assert Image.open(io.BytesIO(png)).size == (280, 280)
-    image = preprocess.digit_from_bytes(png)[..., 0]
+    image = user_images.digit_from_bytes(png)[..., 0]
     rows, cols = np.nonzero(image > 0.5)
     assert rows.max() - rows.min() >= 18 and cols.max() - cols.min() <= 6  # a tall thin stroke
 
@@ -396,4 +397,7 @@ def test_a_pixel_just_above_one_is_refused_as_the_schema_says(client):
     inputs[0][0][0] = 1.0000000000000002
     answer = client.post("/invocations", json={"inputs": inputs})
     assert answer.status_code == 422 and "expected [0, 1]" in answer.json()["detail"]
-    assert client.post("/invocations", json={"inputs": np.ones((1, 28, 28)).tolist()}).status_code == 200
+    assert (
+        client.post("/invocations", json={"inputs": np.ones((1, 28, 28)).tolist()}).status_code
+        == 200
+    )

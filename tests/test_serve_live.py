@@ -69,7 +69,7 @@ def model_file(mnist, tmp_path_factory) -> Path:
     """A small CNN trained for one epoch on 20,000 MNIST digits (about 97 % accurate)."""
     import keras
 
-    from mnist_pipeline import prepare
+    from mnist_pipeline.data import prepare
 
     keras.utils.set_random_seed(config.SEED)
     model = keras.Sequential(
@@ -101,7 +101,7 @@ def server(model_file):
 
 
 def test_the_service_reads_test_digits_and_our_own_files(server, mnist):
-    from mnist_pipeline import prepare
+    from mnist_pipeline.data import prepare
 
     x = prepare.normalize(mnist.x_test[:500])
     status, body = post(
@@ -131,7 +131,7 @@ def test_the_service_reads_test_digits_and_our_own_files(server, mnist):
 
 def test_concurrent_clients_all_get_answers(server, mnist):
     """8 clients, 200 requests in all, mixing uploads, batches and bad input: none lost."""
-    from mnist_pipeline import prepare
+    from mnist_pipeline.data import prepare
 
     drawing = (config.EXTERNAL_DATA_DIR / "digit-3-a.png").read_bytes()
     batch = json.dumps({"inputs": prepare.normalize(mnist.x_test[:16]).tolist()}).encode()
@@ -206,7 +206,7 @@ def test_the_page_works_in_a_real_browser(server):
 
 def test_the_benchmark_measures_a_live_service(server, mnist):
     """``make bench-serve``'s measurements, small: every one of 500 concurrent requests answered."""
-    from mnist_pipeline import prepare
+    from mnist_pipeline.data import prepare
 
     images = prepare.normalize(mnist.x_test[:50])
     drawing = bench.canvas_drawing([[(0.5, 0.15), (0.5, 0.85)]])

@@ -8,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from mnist_pipeline import augment, prepare, specs, train
+from mnist_pipeline import augment, specs, train
+from mnist_pipeline.data import prepare
 from mnist_pipeline.seeding import set_seed
 
 

@@ -184,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-mlflow", action="store_true", help="skip mlflow models serve")
     args = parser.parse_args(argv)
 
-    from mnist_pipeline import data, prepare, serve
+    from mnist_pipeline import data, serve
+    from mnist_pipeline.data import prepare
 
     try:
         champion = serve.champion_info()

@@ -18,8 +18,8 @@ import numpy as np
 
 from mnist_pipeline import config, evaluate, narrate, plots, tracking, train
 from mnist_pipeline.augment import for_inference
+from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.models import summary_table
-from mnist_pipeline.prepare import Splits
 from mnist_pipeline.runs import (
     KIND_TAG,
     METRICS,

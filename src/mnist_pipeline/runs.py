@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mnist_pipeline import config, evaluate, narrate, specs, tracking
-from mnist_pipeline.prepare import Splits
+from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.specs import ModelSpec
 
 # The run's schema: the tag that marks a study run, the parameters and metrics it carries.

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from mnist_pipeline import config, evaluate, narrate, tracking
-from mnist_pipeline.prepare import Splits
+from mnist_pipeline.data.prepare import Splits
 
 KIND = "seed"  # the kind tag of a run that repeats a spec on another seed
 

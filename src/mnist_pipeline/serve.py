@@ -6,7 +6,7 @@ http://127.0.0.1:8000:
 - ``GET /``: the page (a canvas to draw on, a file picker, the answer with every class's
   probability and the 28x28 image the model saw); one HTML file, nothing fetched.
 - ``POST /predict``: one PNG or JPEG in the form field ``file``, through
-  :func:`mnist_pipeline.preprocess.digit_from_bytes`; JSON answer.
+  :func:`mnist_pipeline.data.user_images.digit_from_bytes`; JSON answer.
 - ``POST /invocations``: a batch of prepared 28x28 inputs in [0, 1], as MLflow's scoring
   protocol (``inputs``, ``instances``, ``dataframe_split`` or ``dataframe_records``) or as a
   ``.npy`` body (``Content-Type: application/x-npy``), answered as ``{"predictions": ...}``

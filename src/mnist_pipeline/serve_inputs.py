@@ -1,7 +1,7 @@
 """Request bodies turned into checked batches, or refused with a status and a message.
 
 - An uploaded file (``/predict``): a PNG or JPEG, checked before it is decoded, becomes one
-  ``(28, 28, 1)`` input through :func:`mnist_pipeline.preprocess.digit_from_bytes`.
+  ``(28, 28, 1)`` input through :func:`mnist_pipeline.data.user_images.digit_from_bytes`.
 - A batch (``/invocations``): MLflow's scoring protocol as JSON (``inputs``, ``instances``,
   ``dataframe_split``, ``dataframe_records``) or a ``.npy`` body becomes ``(n, 28, 28, 1)``
   float32 in [0, 1].
@@ -19,7 +19,8 @@ import warnings
 import numpy as np
 from fastapi import HTTPException, Request
 
-from mnist_pipeline import config, preprocess
+from mnist_pipeline import config
+from mnist_pipeline.data import user_images
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # one image file
 MAX_BODY_BYTES = 64 * 1024 * 1024  # a batch for /invocations
@@ -97,16 +98,16 @@ def image_from_upload(data: bytes, name: str, declared: str) -> np.ndarray:
         raise HTTPException(415, f"{name}: {declared} is not accepted; send a PNG or JPEG")
     if len(data) > MAX_UPLOAD_BYTES:
         raise HTTPException(413, f"{name}: larger than {MAX_UPLOAD_BYTES:,} bytes")
-    found = preprocess.image_format(data) if data else None
+    found = user_images.image_format(data) if data else None
     if found == "too large":
         raise HTTPException(413, f"{name}: too large")
     if found is not None and found not in UPLOAD_TYPES.values():
         raise HTTPException(415, f"{name}: a {found} image; send a PNG or JPEG")
     try:
-        return preprocess.digit_from_bytes(data, name)
-    except preprocess.ImageTooLargeError as exc:
+        return user_images.digit_from_bytes(data, name)
+    except user_images.ImageTooLargeError as exc:
         raise HTTPException(413, str(exc)) from None
-    except preprocess.InvalidImageError as exc:
+    except user_images.InvalidImageError as exc:
         raise HTTPException(422, str(exc)) from None
 
 

@@ -10,7 +10,7 @@
 Whatever the source, the four arrays are verified against pinned sha256 checksums
 and label counts before they are cached or returned. A bad cache is deleted.
 Turning verified arrays into model inputs (normalising, splitting) is
-:mod:`mnist_pipeline.prepare`'s job.
+:mod:`mnist_pipeline.data.prepare`'s job.
 """
 
 from __future__ import annotations
@@ -24,13 +24,9 @@ import numpy as np
 import pandas as pd
 
 from mnist_pipeline import config
-
-# The arrays' checks live in integrity and the remote sources in sources; every name they
-# define stays importable from here.
-from mnist_pipeline.integrity import (
+from mnist_pipeline.data.integrity import (
     ARRAY_NAMES,
     MNIST_EXPECTATION,
-    DataVerificationError,  # noqa: F401 (re-exported)
     Expectation,
     MnistData,
     array_sha256,
@@ -38,23 +34,7 @@ from mnist_pipeline.integrity import (
     sha256_bytes,
     verify,
 )
-from mnist_pipeline.sources import (
-    HUB_MEMBER,  # noqa: F401 (re-exported)
-    HUB_MEMBER_SHA256,  # noqa: F401 (re-exported)
-    HUB_REQUIREMENT,  # noqa: F401 (re-exported)
-    HUB_WHEEL_SHA256,  # noqa: F401 (re-exported)
-    KERAS_SHA256,  # noqa: F401 (re-exported)
-    KERAS_URL,  # noqa: F401 (re-exported)
-    RestrictedUnpickler,  # noqa: F401 (re-exported)
-    Source,
-    default_sources,
-    fetch_url,  # noqa: F401 (re-exported)
-    from_classic_pickle,  # noqa: F401 (re-exported)
-    keras_source,  # noqa: F401 (re-exported)
-    pip_download,  # noqa: F401 (re-exported)
-    restricted_loads,  # noqa: F401 (re-exported)
-    wheel_source,  # noqa: F401 (re-exported)
-)
+from mnist_pipeline.data.sources import Source, default_sources
 
 
 class MnistUnavailableError(RuntimeError):
@@ -159,14 +139,3 @@ def validation_report(data: MnistData) -> pd.DataFrame:
 def fingerprint(mnist: MnistData) -> str:
     """One sha256 for the whole dataset (of the four arrays' checksums), to log with each run."""
     return sha256_bytes("".join(array_sha256(getattr(mnist, n)) for n in ARRAY_NAMES).encode())
-
-
-def main() -> None:
-    """``python -m mnist_pipeline.data``: fetch (if needed), verify and cache MNIST."""
-    mnist = load_mnist()
-    print(f"Verified MNIST in {config.MNIST_CACHE.relative_to(config.PROJ_ROOT)}:")
-    print(validation_report(mnist).to_string())
-
-
-if __name__ == "__main__":
-    main()

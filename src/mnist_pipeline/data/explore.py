@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import prepare
+from mnist_pipeline.data import prepare
 
 
 def ink_on_border(images: np.ndarray, width: int = 1) -> int:
@@ -36,7 +36,7 @@ def intensity_shares(images: np.ndarray) -> dict[str, float]:
 def class_shares(labels: Mapping[str, np.ndarray]) -> pd.DataFrame:
     """Each digit's share of each named split (fractions; columns are splits).
 
-    The exploratory chapter's spelling of :func:`mnist_pipeline.prepare.class_balance`,
+    The exploratory chapter's spelling of :func:`mnist_pipeline.data.prepare.class_balance`,
     which does the counting.
 
     Args:

