@@ -7,7 +7,8 @@ import zipfile
 
 import numpy as np
 
-from mnist_pipeline import augment, config, specs
+from mnist_pipeline import config
+from mnist_pipeline.models import augment, specs
 
 
 def test_stroke_width_layer_thickens_thins_or_keeps_each_image():
@@ -42,5 +43,3 @@ def test_the_inference_model_drops_augmentation_and_loads_without_the_package(tm
     assert "mnist_pipeline" not in json.dumps(saved)  # only Keras' own layers: loads anywhere
     plain = specs.get("model_2").build(n_train=1000)
     assert augment.for_inference(plain) is plain
-
-

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_pipeline import baselines, evaluate, specs
+from mnist_pipeline import evaluate
+from mnist_pipeline.models import baselines, specs
 from tests.helpers import make_tiny_mnist
 
 

@@ -6,8 +6,9 @@ import mlflow
 import numpy as np
 import pytest
 
-from mnist_pipeline import experiment, specs, tracking, train
+from mnist_pipeline import experiment, tracking, train
 from mnist_pipeline.data import prepare
+from mnist_pipeline.models import specs
 from tests.helpers import make_tiny_mnist
 
 

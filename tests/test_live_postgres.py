@@ -317,8 +317,9 @@ def test_two_workers_share_one_study_on_postgres(postgres, mlflow_server, capsys
 
 
 def test_a_run_registers_and_loads_back_through_mlflow_server(postgres, mlflow_server, monkeypatch):
-    from mnist_pipeline import experiment, specs, tracking
+    from mnist_pipeline import experiment, tracking
     from mnist_pipeline.data import prepare
+    from mnist_pipeline.models import specs
     from tests.helpers import make_tiny_mnist
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server.url)

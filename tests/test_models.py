@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_pipeline import config, models, specs
+from mnist_pipeline import config, models
+from mnist_pipeline.models import specs
 
 # Parameter counts follow from the layer sizes (e.g. model 1: conv 3*3*32+32, dense
 # 13*13*32*128+128, output 128*10+10); a change of architecture must change this test too.
@@ -138,7 +139,7 @@ def test_only_the_augmented_model_recalibrates_its_batch_norm():
 
 
 def test_the_augmentation_names_stay_reachable_from_models():
-    from mnist_pipeline import augment
+    from mnist_pipeline.models import augment
 
     assert models.augmentation is augment.augmentation  # chapter 8 shows models.augmentation
     assert models.for_inference is augment.for_inference

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import narrate, specs
+from mnist_pipeline import narrate
+from mnist_pipeline.models import specs
 
 
 def test_describe_run_states_accuracy_interval_errors_and_ids():
@@ -175,8 +176,15 @@ def test_champion_choice_names_an_ablation_as_a_control_not_a_runner_up():
     ]
     runs = pd.DataFrame(
         [
-            {"model_key": k, "group": g, "architecture": "a", "val_accuracy": v,
-             "val_errors": e, "n_parameters": n, "model_version": "1"}
+            {
+                "model_key": k,
+                "group": g,
+                "architecture": "a",
+                "val_accuracy": v,
+                "val_errors": e,
+                "n_parameters": n,
+                "model_version": "1",
+            }
             for k, g, v, e, n in rows
         ]
     )

@@ -318,14 +318,17 @@ def stored_markdown(path, label: str) -> str:
 def test_variables_file_agrees_with_the_stored_notebook_outputs():
     """_variables.yml, the model card and the outputs come from one run: the ledger's counts,
     the own images' figures and the card built from the file's own values."""
-    from mnist_pipeline import modelcard, specs
+    from mnist_pipeline import modelcard
+    from mnist_pipeline.models import specs
 
     written = yaml.safe_load((ROOT / "_variables.yml").read_text())
     expected = {"model_1", "model_2", "model_3", "model_4", "model_4_no_aug", "logistic", "mlp"}
     assert expected | {"champion", "evaluation", "own_images", "mnistc", "verdicts"} <= set(written)
     ledger = stored_markdown(ROOT / "notebooks/09-evaluation.ipynb", "label: tbl-ledger")
     for key in expected:
-        row = next(line for line in ledger.splitlines() if line.startswith(f"| {specs.label(key)} "))
+        row = next(
+            line for line in ledger.splitlines() if line.startswith(f"| {specs.label(key)} ")
+        )
         assert row.split("|")[2].strip() == str(written[key]["test_looks"]), key
     own = stored_markdown(ROOT / "notebooks/10-prediction.ipynb", 'variables.update({"own_images"')
     assert f"n = {written['own_images']['n']}, correct = {written['own_images']['correct']}" in own
@@ -338,7 +341,7 @@ def test_variables_agree_with_the_comparison_table():
     evaluation = notebook(ROOT / "notebooks/09-evaluation.ipynb")
     cell = next(c for c in evaluation["cells"] if "label: tbl-comparison" in cell_text(c))
     table = "".join(cell["outputs"][0]["data"]["text/markdown"])
-    from mnist_pipeline import specs
+    from mnist_pipeline.models import specs
 
     for key in ("model_1", "model_2", "model_3", "model_4", "logistic", "mlp"):
         name = specs.label(key)  # the table names models for readers

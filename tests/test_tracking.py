@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
-from mnist_pipeline import config, specs, tracking
+from mnist_pipeline import config, tracking
+from mnist_pipeline.models import specs
 
 
 def test_tracking_uri_prefers_environment(monkeypatch, tmp_path):
@@ -72,7 +73,7 @@ def test_logged_model_is_registered_and_the_champion_alias_loads_it(mlflow_store
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
 @pytest.mark.slow  # a fresh process imports TensorFlow and MLflow: 15 s to minutes
 def test_model_4_loads_in_a_process_that_never_imported_its_custom_layers(mlflow_store):
-    from mnist_pipeline import augment
+    from mnist_pipeline.models import augment
 
     model = specs.get("model_4").build(n_train=1000)
     x = np.random.default_rng(0).random((3, *config.INPUT_SHAPE), dtype=np.float32)

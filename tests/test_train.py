@@ -8,8 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from mnist_pipeline import augment, specs, train
+from mnist_pipeline import train
 from mnist_pipeline.data import prepare
+from mnist_pipeline.models import augment, specs
 from mnist_pipeline.seeding import set_seed
 
 

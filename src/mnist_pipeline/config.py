@@ -28,7 +28,7 @@ IMAGE_SHAPE = (28, 28)
 INPUT_SHAPE = (28, 28, 1)
 
 # The training protocol's defaults (Keras' default batch size and Adam's learning rate);
-# each model's own settings live in its spec (mnist_pipeline.specs).
+# each model's own settings live in its spec (mnist_pipeline.models.specs).
 BATCH_SIZE = 32
 LEARNING_RATE = 1e-3
 # The target suite's corruptions (robustness.CORRUPTIONS) that model 4's augmentation never

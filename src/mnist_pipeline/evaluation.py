@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import evaluate, narrate, seeds, specs, suites, tracking, verdicts
+from mnist_pipeline import evaluate, narrate, seeds, suites, tracking, verdicts
 from mnist_pipeline.data.prepare import Splits
+from mnist_pipeline.models import specs
 
 # How the champion is chosen, as the evaluation run logs it and the chapter states it.
 CHAMPION_RULE = (

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnist_pipeline import config, evaluate, narrate, plots, tracking, train
-from mnist_pipeline.augment import for_inference
 from mnist_pipeline.data.prepare import Splits
-from mnist_pipeline.models import summary_table
+from mnist_pipeline.models.augment import for_inference
+from mnist_pipeline.models.cnn import summary_table
+from mnist_pipeline.models.specs import ModelSpec
 from mnist_pipeline.runs import (
     KIND_TAG,
     METRICS,
@@ -34,7 +35,6 @@ from mnist_pipeline.runs import (
 )
 from mnist_pipeline.seeding import set_seed
 from mnist_pipeline.seeds import KIND as SEED_KIND
-from mnist_pipeline.specs import ModelSpec
 
 # The schema and its read-back live in ``runs``; chapters reach them from here too.
 __all__ = [

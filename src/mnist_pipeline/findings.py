@@ -20,10 +20,10 @@ from mnist_pipeline import (
     models,
     narrate,
     plots,
-    specs,
     tracking,
     verdicts,
 )
+from mnist_pipeline.models import specs
 from mnist_pipeline.narrate import duration, interval, pct
 
 

@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import evaluate, specs
+from mnist_pipeline import evaluate
+from mnist_pipeline.models import specs
 
 
 def pct(fraction: float, digits: int = 2) -> str:
@@ -195,25 +196,33 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
     se = evaluate.standard_error(champion["val_accuracy"], n_val)
     if best["val_accuracy"] > champion["val_accuracy"]:  # the one-standard-error rule at work
         gap = best["val_accuracy"] - champion["val_accuracy"]
-        return text + (
-            f" {specs.label(best['model_key']).capitalize()} is more accurate on validation by "
-            f"{100 * gap:.2f} points ({int(champion['val_errors'] - best['val_errors']):,} "
-            f"images), within one standard error of about {100 * se:.2f} points, and has "
-            f"{int(best['n_parameters']):,} parameters against {int(champion['n_parameters']):,}: "
-            "the rule takes the smaller model."
-        ) + controls
+        return (
+            text
+            + (
+                f" {specs.label(best['model_key']).capitalize()} is more accurate on validation by "
+                f"{100 * gap:.2f} points ({int(champion['val_errors'] - best['val_errors']):,} "
+                f"images), within one standard error of about {100 * se:.2f} points, and has "
+                f"{int(best['n_parameters']):,} parameters against {int(champion['n_parameters']):,}: "
+                "the rule takes the smaller model."
+            )
+            + controls
+        )
     gap = champion["val_accuracy"] - best["val_accuracy"]
     meaning = (
         "less than two standard errors, a margin that another seed could reverse"
         if gap < 2 * se
         else "more than two standard errors"
     )
-    return text + (
-        f" The runner-up, {specs.label(best['model_key'])}, makes "
-        f"{int(best['val_errors'] - champion['val_errors']):,} more validation errors "
-        f"({100 * gap:.2f} points); with a standard error of about {100 * se:.2f} points on "
-        f"each accuracy, that is {meaning}."
-    ) + controls
+    return (
+        text
+        + (
+            f" The runner-up, {specs.label(best['model_key'])}, makes "
+            f"{int(best['val_errors'] - champion['val_errors']):,} more validation errors "
+            f"({100 * gap:.2f} points); with a standard error of about {100 * se:.2f} points on "
+            f"each accuracy, that is {meaning}."
+        )
+        + controls
+    )
 
 
 def lower_first(title: str) -> str:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mnist_pipeline import config, evaluate, narrate, specs, tracking
+from mnist_pipeline import config, evaluate, narrate, tracking
 from mnist_pipeline.data.prepare import Splits
-from mnist_pipeline.specs import ModelSpec
+from mnist_pipeline.models import specs
+from mnist_pipeline.models.specs import ModelSpec
 
 # The run's schema: the tag that marks a study run, the parameters and metrics it carries.
 MODEL_KEY_TAG = "model_key"

@@ -25,9 +25,10 @@ import optuna
 import pandas as pd
 import sqlalchemy.exc
 
-from mnist_pipeline import config, experiment, models, narrate, specs, tracking
+from mnist_pipeline import config, experiment, models, narrate, tracking
 from mnist_pipeline._tf import keras
 from mnist_pipeline.data.prepare import Splits
+from mnist_pipeline.models import specs
 
 # This machine's number among the workers of one study: 0 (the default) alone, else 1, 2...
 WORKER_ENV = "MNIST_SEARCH_WORKER"

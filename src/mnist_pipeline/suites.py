@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import evaluate, mnistc, narrate, robustness, specs
+from mnist_pipeline import evaluate, mnistc, narrate, robustness
+from mnist_pipeline.models import specs
 
 Predict = Callable[[np.ndarray], np.ndarray]
 

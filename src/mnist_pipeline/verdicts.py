@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from mnist_pipeline import specs
+from mnist_pipeline.models import specs
 from mnist_pipeline.narrate import p_clause, pct
 
 ALPHA = 0.05

@@ -1,7 +1,7 @@
 """One builder per architecture, written out as a Keras ``Sequential`` list to be read.
 
 A builder returns the uncompiled network; :func:`compile_model` adds the optimiser, loss and
-metric with the learning rate of the model's spec (:mod:`mnist_pipeline.specs`), so the
+metric with the learning rate of the model's spec (:mod:`mnist_pipeline.models.specs`), so the
 training protocol lives in one place.
 """
 
@@ -11,22 +11,16 @@ import pandas as pd
 
 from mnist_pipeline import config
 from mnist_pipeline._tf import keras
-
-# Model 4's augmentation lives in its own module; its names stay reachable from here, where
-# chapter 8 shows them (``models.augmentation``).
-from mnist_pipeline.augment import RandomNoise, RandomStrokeWidth, augmentation, for_inference
+from mnist_pipeline.models.augment import augmentation
 
 __all__ = [
-    "RandomNoise",
-    "RandomStrokeWidth",
-    "augmentation",
+    "STEPS_PER_EXECUTION",
     "build_augmented_cnn",
     "build_baseline_cnn",
     "build_batchnorm_cnn",
     "build_deeper_cnn",
     "build_tunable_cnn",
     "compile_model",
-    "for_inference",
     "summary_table",
 ]
 layers = keras.layers

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mnist_pipeline import baselines, config, models
+from mnist_pipeline import config
+from mnist_pipeline.models import baselines, cnn
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class ModelSpec:
             if n_train is None:
                 raise ValueError(f"{self.key}: a cosine schedule needs n_train")
             decay_steps = self.epochs * math.ceil(n_train / self.batch_size)
-        return models.compile_model(
+        return cnn.compile_model(
             self.builder(), learning_rate=self.learning_rate, decay_steps=decay_steps
         )
 
@@ -141,10 +142,11 @@ def candidates(runs: pd.DataFrame) -> pd.DataFrame:
     without a ``group`` column are all candidates)."""
     return runs[~runs["group"].isin(CONTROL_GROUPS)] if "group" in runs else runs
 
+
 MODEL_4 = ModelSpec(
     key="model_4",
     title="Model 4: an augmented, robust CNN",
-    builder=models.build_augmented_cnn,
+    builder=cnn.build_augmented_cnn,
     epochs=10,
     quality_bar=0.985,
     batch_size=128,
@@ -160,7 +162,7 @@ SPECS: dict[str, ModelSpec] = {
         ModelSpec(
             key="model_1",
             title="Model 1: a baseline CNN",
-            builder=models.build_baseline_cnn,
+            builder=cnn.build_baseline_cnn,
             epochs=5,
             quality_bar=0.975,
             study_val_accuracy=0.975,
@@ -168,7 +170,7 @@ SPECS: dict[str, ModelSpec] = {
         ModelSpec(
             key="model_2",
             title="Model 2: a deeper CNN with dropout",
-            builder=models.build_deeper_cnn,
+            builder=cnn.build_deeper_cnn,
             epochs=10,
             quality_bar=0.985,
             study_val_accuracy=0.985,
@@ -176,7 +178,7 @@ SPECS: dict[str, ModelSpec] = {
         ModelSpec(
             key="model_3",
             title="Model 3: a CNN with batch normalisation",
-            builder=models.build_batchnorm_cnn,
+            builder=cnn.build_batchnorm_cnn,
             epochs=12,
             quality_bar=0.985,
             study_val_accuracy=0.992,
@@ -186,7 +188,7 @@ SPECS: dict[str, ModelSpec] = {
         MODEL_4.replace(
             key="model_4_no_aug",
             title="Model 4 without augmentation: the ablation",
-            builder=functools.partial(models.build_augmented_cnn, augment=False),
+            builder=functools.partial(cnn.build_augmented_cnn, augment=False),
             quality_bar=0.985,
             group="ablation",
         ),

@@ -1,0 +1,38 @@
+"""The models: the CNN builders (:mod:`.cnn`), model 4's augmentation (:mod:`.augment`), the
+scikit-learn baselines (:mod:`.baselines`) and the spec of every model (:mod:`.specs`).
+
+``from mnist_pipeline import models`` gives the builders and the augmentation names the
+chapters show (``models.build_deeper_cnn``, ``models.summary_table``, ``models.augmentation``).
+"""
+
+from mnist_pipeline.models.augment import (
+    RandomNoise,
+    RandomStrokeWidth,
+    augmentation,
+    for_inference,
+)
+from mnist_pipeline.models.cnn import (
+    STEPS_PER_EXECUTION,
+    build_augmented_cnn,
+    build_baseline_cnn,
+    build_batchnorm_cnn,
+    build_deeper_cnn,
+    build_tunable_cnn,
+    compile_model,
+    summary_table,
+)
+
+__all__ = [
+    "STEPS_PER_EXECUTION",
+    "RandomNoise",
+    "RandomStrokeWidth",
+    "augmentation",
+    "build_augmented_cnn",
+    "build_baseline_cnn",
+    "build_batchnorm_cnn",
+    "build_deeper_cnn",
+    "build_tunable_cnn",
+    "compile_model",
+    "for_inference",
+    "summary_table",
+]
