@@ -7,7 +7,7 @@ import pytest
 from scipy import ndimage
 from skimage import feature
 
-from mnist_pipeline import mnistc, mnistc_overlays
+from mnist_pipeline.corruptions import mnistc, mnistc_overlays
 
 RANDOM = {
     "shot_noise",

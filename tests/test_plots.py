@@ -182,7 +182,7 @@ def test_every_digit_image_uses_one_colour_map():
 
 
 def test_corruption_gallery_shows_the_clean_digit_and_all_fifteen_corruptions():
-    from mnist_pipeline import mnistc
+    from mnist_pipeline.corruptions import mnistc
 
     before = plt.get_fignums()
     fig = plots.corruption_gallery(IMAGES[0] / 255, seed=0)

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_pipeline import mnistc, robustness, suites
+from mnist_pipeline import suites
+from mnist_pipeline.corruptions import mnistc
+from mnist_pipeline.corruptions import target as corruptions_target
 
 
 def answers():
@@ -57,7 +59,7 @@ def test_every_model_sees_the_same_corrupted_images():
     rng = np.random.default_rng(0)
     images = rng.random((6, 28, 28, 1)).astype(np.float32)
     target = suites.target_suite(images, seed=3)
-    assert list(target) == list(robustness.CORRUPTIONS)
+    assert list(target) == list(corruptions_target.CORRUPTIONS)
     np.testing.assert_array_equal(
         target["rotation"], suites.target_suite(images, seed=3)["rotation"]
     )

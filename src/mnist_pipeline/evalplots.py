@@ -90,9 +90,10 @@ def corruption_gallery(image: np.ndarray, seed: int) -> Figure:
 
     Args:
         image: one ``(28, 28)`` or ``(28, 28, 1)`` digit, floats in [0, 1].
-        seed: the seed of :func:`mnist_pipeline.mnistc.corrupt_all`.
+        seed: the seed of :func:`mnist_pipeline.corruptions.mnistc.corrupt_all`.
     """
-    from mnist_pipeline import mnistc  # imported here: scikit-image loads only for this figure
+    # imported here: scikit-image loads only for this figure
+    from mnist_pipeline.corruptions import mnistc
 
     digit = np.asarray(image, dtype=np.float32).reshape(1, *config.IMAGE_SHAPE)
     corrupted = mnistc.corrupt_all(digit, seed)

@@ -1,8 +1,8 @@
 """Robustness suites: corrupted copies of the same test images, and every model's answers.
 
-Two suites: the *target suite* (:mod:`mnist_pipeline.robustness`, the corruptions model 4's
+Two suites: the *target suite* (:mod:`mnist_pipeline.corruptions.target`, the corruptions model 4's
 augmentation was designed against, at the study's target strengths, plus occlusion) and MNIST-C
-(:mod:`mnist_pipeline.mnistc`, 15 held-out corruptions). Every model sees identical corrupted
+(:mod:`mnist_pipeline.corruptions.mnistc`, 15 held-out corruptions). Every model sees identical corrupted
 images, so models are compared on the same inputs, and paired tests apply.
 """
 
@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import evaluate, mnistc, narrate, robustness
+from mnist_pipeline import evaluate, narrate
+from mnist_pipeline.corruptions import mnistc, target
 from mnist_pipeline.models import specs
 
 Predict = Callable[[np.ndarray], np.ndarray]
@@ -34,7 +35,7 @@ def robustness_curves(
     """
     return pd.concat(
         [
-            robustness.accuracy_curves(predict, images, labels, seed=seed).assign(model=key)
+            target.accuracy_curves(predict, images, labels, seed=seed).assign(model=key)
             for key, predict in predicts.items()
         ],
         ignore_index=True,
@@ -44,8 +45,7 @@ def robustness_curves(
 def target_suite(images: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     """The target suite: each corruption of :mod:`robustness` at the study's target strength."""
     return {
-        name: robustness.corrupt(images, name, c.target, seed)
-        for name, c in robustness.CORRUPTIONS.items()
+        name: target.corrupt(images, name, c.target, seed) for name, c in target.CORRUPTIONS.items()
     }
 
 

@@ -4,8 +4,8 @@ MNIST-C (arXiv:1906.02337) is the standard held-out robustness benchmark for MNI
 cannot be downloaded here, so this module regenerates its 15 corruptions at the severities the
 benchmark fixed: the default severities of the ``corruptions.py`` in google-research/mnist-c,
 which produced the published files. The parameters follow that script; the code is our own and
-vectorised over the batch. The corruptions live in :mod:`mnist_pipeline.mnistc_ops` (noise, blur,
-geometry, brightness, stripe) and :mod:`mnist_pipeline.mnistc_overlays` (fog, spatter, lines, Canny
+vectorised over the batch. The corruptions live in :mod:`mnist_pipeline.corruptions.mnistc_ops` (noise, blur,
+geometry, brightness, stripe) and :mod:`mnist_pipeline.corruptions.mnistc_overlays` (fog, spatter, lines, Canny
 edges); this module names, seeds, checks and rounds them, and re-exports them.
 
 ===============  ============================================================================
@@ -66,7 +66,7 @@ from collections.abc import Callable
 import numpy as np
 
 # The corruptions live in mnistc_ops and mnistc_overlays; they stay importable from here.
-from mnist_pipeline.mnistc_ops import (
+from mnist_pipeline.corruptions.mnistc_ops import (
     CENTRE,  # noqa: F401 (re-exported)
     LEVELS,
     SIZE,
@@ -81,7 +81,7 @@ from mnist_pipeline.mnistc_ops import (
     stripe,
     translate,
 )
-from mnist_pipeline.mnistc_overlays import (
+from mnist_pipeline.corruptions.mnistc_overlays import (
     canny_edges,
     dotted_line,
     fog,

@@ -1,8 +1,8 @@
 """MNIST-C's noise, blur, geometric and photometric corruptions, vectorised over a batch.
 
 Each takes float64 images ``(n, 28, 28)`` in [0, 1] and a ``np.random.Generator`` and returns
-unrounded images; :func:`mnist_pipeline.mnistc.corrupt` validates, seeds and rounds. The
-benchmark's parameters and where this code may differ from it are in :mod:`mnist_pipeline.mnistc`.
+unrounded images; :func:`mnist_pipeline.corruptions.mnistc.corrupt` validates, seeds and rounds. The
+benchmark's parameters and where this code may differ from it are in :mod:`mnist_pipeline.corruptions.mnistc`.
 """
 
 from __future__ import annotations

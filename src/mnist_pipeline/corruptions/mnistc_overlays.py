@@ -1,6 +1,6 @@
 """MNIST-C's fog, spatter, dotted line, zigzag and Canny edges: drawn over or replacing the digit.
 
-Same contract as :mod:`mnist_pipeline.mnistc_ops`: float64 ``(n, 28, 28)`` images in [0, 1] and a
+Same contract as :mod:`mnist_pipeline.corruptions.mnistc_ops`: float64 ``(n, 28, 28)`` images in [0, 1] and a
 ``np.random.Generator`` in, unrounded images out.
 """
 
@@ -10,7 +10,7 @@ import numpy as np
 from scipy import ndimage
 from skimage import feature
 
-from mnist_pipeline.mnistc_ops import SIZE
+from mnist_pipeline.corruptions.mnistc_ops import SIZE
 
 
 def plasma_fractal(
