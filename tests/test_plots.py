@@ -113,11 +113,12 @@ def test_figures_fit_the_page_with_legible_text(name):
 def test_every_public_figure_function_draws_under_the_style():
     import inspect
 
-    from mnist_pipeline import evalplots
+    from mnist_pipeline.plots import evaluation as evalplots
+    from mnist_pipeline.plots import figures
 
     public = [
         function
-        for module in (plots, evalplots)
+        for module in (figures, evalplots)
         for name, function in inspect.getmembers(module, inspect.isfunction)
         if function.__module__ == module.__name__ and not name.startswith("_")
     ]

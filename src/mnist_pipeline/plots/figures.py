@@ -5,10 +5,10 @@ Nothing here calls ``plt.show()`` or writes files; notebooks display the figure 
 pyplot's global state, so a notebook cell that ends on ``fig`` shows it exactly once
 and nothing accumulates in memory across calls.
 
-Every figure follows the house style of :mod:`mnist_pipeline.plotstyle` (sized for the page,
+Every figure follows the house style of :mod:`mnist_pipeline.plots.style` (sized for the page,
 one colour map) and draws under it through :func:`styled`, leaving matplotlib's global
 ``rcParams`` as they were: importing or calling this module changes no one else's figures.
-The evaluation chapter's figures are in :mod:`mnist_pipeline.evalplots`, reachable from here.
+The evaluation chapter's figures are in :mod:`mnist_pipeline.plots.evaluation`.
 """
 
 from __future__ import annotations
@@ -21,22 +21,10 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from mnist_pipeline import config
-
-# The evaluation chapter's figures and the house style live in their own modules; chapters
-# reach them all as ``plots.<name>``.
-from mnist_pipeline.evalplots import (  # noqa: F401  (re-exported: plots.validation_curves...)
-    corruption_gallery,
-    per_class_recall,
-    reliability_diagram,
-    robustness_curves,
-    validation_curves,
-)
-from mnist_pipeline.plotstyle import (  # noqa: F401  (PNG_DPI, STYLE: re-exported)
+from mnist_pipeline.plots.style import (
     DIGIT_CMAP,
     MAX_WIDTH_IN,
     MIN_FONT_PT,
-    PNG_DPI,
-    STYLE,
     blank,
     image_grid,
     styled,

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from mnist_pipeline import config
-from mnist_pipeline.plotstyle import (
+from mnist_pipeline.plots.style import (
     DIGIT_CMAP,
     MAX_WIDTH_IN,
     MIN_FONT_PT,
