@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_pipeline import evaluate
+from mnist_pipeline import metrics
 from mnist_pipeline.models import baselines, specs
 from tests.helpers import make_tiny_mnist
 
@@ -27,7 +27,7 @@ def test_each_classical_baseline_fits_and_gives_probabilities(key, pixels):
     proba = model.predict_proba(x[:7])
     assert proba.shape == (7, 10)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
-    assert evaluate.parameter_count(model) > 0
+    assert metrics.parameter_count(model) > 0
 
 
 def test_soft_vote_averages_fitted_members_without_refitting_them(pixels):
@@ -36,7 +36,7 @@ def test_soft_vote_averages_fitted_members_without_refitting_them(pixels):
     before = [m.predict_proba(x[:5]) for _, m in members]
     vote = baselines.soft_vote(*members).fit(x[:50], y[:50])  # refits nothing
     np.testing.assert_allclose(vote.predict_proba(x[:5]), np.mean(before, axis=0), rtol=1e-6)
-    assert evaluate.parameter_count(vote) == sum(evaluate.parameter_count(m) for _, m in members)
+    assert metrics.parameter_count(vote) == sum(metrics.parameter_count(m) for _, m in members)
 
 
 def test_the_soft_vote_spec_builds_only_from_fitted_members(pixels):
@@ -56,7 +56,7 @@ def test_the_soft_vote_spec_builds_only_from_fitted_members(pixels):
 def test_parameter_count_of_logistic_regression_is_its_coefficients(pixels):
     x, y = pixels
     model = baselines.build_logistic_regression().fit(x, y)
-    assert evaluate.parameter_count(model) == 784 * 10 + 10
+    assert metrics.parameter_count(model) == 784 * 10 + 10
 
 
 def test_predict_proba_flattens_images_for_scikit_learn(pixels):
@@ -64,5 +64,5 @@ def test_predict_proba_flattens_images_for_scikit_learn(pixels):
     model = baselines.build_logistic_regression().fit(x, y)
     images = x[:3].reshape(3, 28, 28, 1)
     np.testing.assert_allclose(
-        evaluate.predict_proba(model, images), model.predict_proba(x[:3]), rtol=1e-6
+        metrics.predict_proba(model, images), model.predict_proba(x[:3]), rtol=1e-6
     )

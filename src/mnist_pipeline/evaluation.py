@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import evaluate, narrate, seeds, suites, tracking, verdicts
+from mnist_pipeline import metrics, narrate, seeds, suites, tracking, verdicts
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.models import specs
 
@@ -62,14 +62,14 @@ def choose_champion(runs: pd.DataFrame, n_val: int) -> pd.Series:
     if candidates.empty:
         raise ValueError("no training runs to choose a champion from: run the training chapters")
     best = float(candidates["val_accuracy"].max())
-    within = candidates[candidates["val_accuracy"] >= best - evaluate.standard_error(best, n_val)]
+    within = candidates[candidates["val_accuracy"] >= best - metrics.standard_error(best, n_val)]
     order = ["n_parameters", "val_accuracy", "model_key"]
     return within.sort_values(order, ascending=[True, False, True]).iloc[0]
 
 
 def test_results(labels: np.ndarray, predictions: Mapping[str, np.ndarray]) -> dict[str, dict]:
     """Each model's test accuracy, errors and 95 % Wilson interval."""
-    return {key: evaluate.accuracy_with_interval(labels, pred) for key, pred in predictions.items()}
+    return {key: metrics.accuracy_with_interval(labels, pred) for key, pred in predictions.items()}
 
 
 def comparison_table(
@@ -135,7 +135,7 @@ def mcnemar_pairs(
     """
     return pd.DataFrame(
         [
-            {"first": a, "second": b, **evaluate.mcnemar(labels, predictions[a], predictions[b])}
+            {"first": a, "second": b, **metrics.mcnemar(labels, predictions[a], predictions[b])}
             for a, b in pairs
         ],
         columns=["first", "second", "a_only", "b_only", "p_value"],
@@ -155,12 +155,12 @@ def calibration_table(
     """
     rows = {}
     for key, proba in val_proba.items():
-        temperature = evaluate.fit_temperature(proba, y_val)
-        scaled = evaluate.temperature_scale(test_proba[key], temperature)
+        temperature = metrics.fit_temperature(proba, y_val)
+        scaled = metrics.temperature_scale(test_proba[key], temperature)
         rows[key] = {
             "temperature": temperature,
-            "ECE (%)": 100 * evaluate.expected_calibration_error(test_proba[key], y_test),
-            "ECE scaled (%)": 100 * evaluate.expected_calibration_error(scaled, y_test),
+            "ECE (%)": 100 * metrics.expected_calibration_error(test_proba[key], y_test),
+            "ECE scaled (%)": 100 * metrics.expected_calibration_error(scaled, y_test),
         }
     return pd.DataFrame(rows).T
 
@@ -172,14 +172,14 @@ def load_models(runs: pd.DataFrame) -> dict[str, object]:
 
 def probabilities(models: Mapping[str, object], images: np.ndarray) -> dict[str, np.ndarray]:
     """Each model's class probabilities for ``images``."""
-    return {key: evaluate.predict_proba(model, images) for key, model in models.items()}
+    return {key: metrics.predict_proba(model, images) for key, model in models.items()}
 
 
 def confused_pairs(
     labels: np.ndarray, predictions: Mapping[str, np.ndarray], keys: Sequence[str], k: int = 8
 ) -> pd.DataFrame:
     """The ``k`` digit pairs most often confused, summed over ``keys``, with each model's count."""
-    matrices = {key: evaluate.confusion(labels, predictions[key]) for key in keys}
+    matrices = {key: metrics.confusion(labels, predictions[key]) for key in keys}
     table = pd.DataFrame(
         [
             {
@@ -187,7 +187,7 @@ def confused_pairs(
                 "predicted": p,
                 **{specs.label(key): int(m[t, p]) for key, m in matrices.items()},
             }
-            for t, p, _ in evaluate.most_confused(sum(matrices.values()), k=k)
+            for t, p, _ in metrics.most_confused(sum(matrices.values()), k=k)
         ]
     )
     table["all of them"] = table[[specs.label(key) for key in keys]].sum(axis=1)
@@ -204,10 +204,10 @@ def efficiency_table(
     """
     rows = {}
     for key, model in models.items():
-        timing = evaluate.time_inference(model, images, repeats=repeats)
+        timing = metrics.time_inference(model, images, repeats=repeats)
         rows[specs.label(key)] = {
-            "parameters": f"{evaluate.parameter_count(model):,}",
-            "size (MB)": f"{evaluate.size_on_disk(model) / 1e6:.3g}",
+            "parameters": f"{metrics.parameter_count(model):,}",
+            "size (MB)": f"{metrics.size_on_disk(model) / 1e6:.3g}",
             "1 image (ms)": f"{timing['single_ms']:.3g}",
             f"{len(images):,} images (ms)": f"{timing['batch_ms']:.3g}",
         }
@@ -296,14 +296,14 @@ def run(
     pairs = pairs_to_test(champion["model_key"], runner_up["model_key"])
     mcnemar = mcnemar_pairs(splits.y_test, predictions, pairs)
     val_proba = probabilities({k: models[k] for k in focus}, splits.x_val)
-    subset = evaluate.seeded_subset(len(splits.y_test), n_robustness, seed)
+    subset = metrics.seeded_subset(len(splits.y_test), n_robustness, seed)
     images, labels = splits.x_test[subset], splits.y_test[subset]
     predicts = {k: suites.predictor(models[k]) for k in focus}
     target_answers = suites.suite_predictions(predicts, suites.target_suite(images, seed))
     mnistc_answers = suites.suite_predictions(predicts, suites.mnistc_suite(images, seed))
     differences = seeds.differences(seed_scores, STEPS)
     clean = {
-        **evaluate.mcnemar(splits.y_test, *(predictions[k] for k in ABLATION)),
+        **metrics.mcnemar(splits.y_test, *(predictions[k] for k in ABLATION)),
         "acc_a": test[ABLATION[0]]["accuracy"],
         "acc_b": test[ABLATION[1]]["accuracy"],
     }

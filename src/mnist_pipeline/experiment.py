@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnist_pipeline import config, evaluate, narrate, plots, tracking, train
+from mnist_pipeline import config, metrics, narrate, plots, tracking, train
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.models.augment import for_inference
 from mnist_pipeline.models.cnn import summary_table
@@ -76,7 +76,7 @@ class RunResult:
     @property
     def val(self) -> dict[str, float]:
         """Validation accuracy, errors and 95 % interval of the trained model."""
-        return evaluate.accuracy_with_interval(self.val_labels, self.val_pred)
+        return metrics.accuracy_with_interval(self.val_labels, self.val_pred)
 
     def describe(self) -> str:
         """One sentence on the run: validation accuracy with its interval, time, MLflow ids."""
@@ -117,7 +117,7 @@ def _fit(spec: ModelSpec, splits: Splits, verbose: int, callbacks: Sequence) -> 
     if spec.family == "sklearn":
         model = spec.build()
         start = time.perf_counter()
-        model.fit(evaluate.flat(splits.x_train), splits.y_train)
+        model.fit(metrics.flat(splits.x_train), splits.y_train)
         return model, train.TrainingResult(history={}, seconds=time.perf_counter() - start)
     model = spec.build(n_train=len(splits.x_train))
     training = train.fit(
@@ -178,8 +178,8 @@ def run(
     """
     set_seed(seed)
     model, training = _fit(spec, splits, verbose, callbacks)
-    val_proba = evaluate.predict_proba(model, splits.x_val)
-    val = evaluate.accuracy_with_interval(splits.y_val, val_proba.argmax(axis=1))
+    val_proba = metrics.predict_proba(model, splits.x_val)
+    val = metrics.accuracy_with_interval(splits.y_val, val_proba.argmax(axis=1))
     tags = {MODEL_KEY_TAG: spec.key, KIND_TAG: kind}
     with tracking.start_run(spec.key, tags, experiment, parent_run_id=parent_run_id) as active:
         tracking.log_params(run_params(spec, model, seed, splits))
@@ -222,7 +222,7 @@ def repeat(
 def _figures(spec: ModelSpec, training: train.TrainingResult, y_val, val_proba) -> dict:
     figures = {
         "confusion_matrix_val.png": plots.confusion_heatmap(
-            evaluate.confusion(y_val, val_proba.argmax(axis=1)), f"{spec.title}: validation"
+            metrics.confusion(y_val, val_proba.argmax(axis=1)), f"{spec.title}: validation"
         )
     }
     if training.history:

@@ -14,9 +14,9 @@ import pandas as pd
 
 from mnist_pipeline import (
     config,
-    evaluate,
     evaluation,
     ledger,
+    metrics,
     models,
     narrate,
     plots,
@@ -43,7 +43,7 @@ def model_entry(run, test: Mapping[str, float], objective: float, n_val: int) ->
         "training_time": duration(run.training_seconds),
     }
     if not math.isnan(run.study_val_accuracy):
-        se = evaluate.standard_error(run.val_accuracy, n_val)
+        se = metrics.standard_error(run.val_accuracy, n_val)
         entry["study_val_accuracy"] = pct(run.study_val_accuracy, 1)
         entry["study_gap_se"] = f"{abs(run.val_accuracy - run.study_val_accuracy) / se:.1f}"
         entry["val_se_points"] = f"{100 * se:.2f}"
@@ -131,7 +131,7 @@ def log(result, looks: Mapping[str, str], card: str, experiment: str | None = No
         "champion_version": champion["model_version"],
         "champion_rule": evaluation.CHAMPION_RULE,
     }
-    metrics = {
+    test_metrics = {
         f"test_{name}_{key}": float(value)
         for key, scores in result.test.items()
         for name, value in scores.items()
@@ -152,7 +152,7 @@ def log(result, looks: Mapping[str, str], card: str, experiment: str | None = No
     }
     with tracking.start_run(config.EVALUATION_RUN, {"kind": "evaluation"}, experiment) as active:
         tracking.log_params(params)
-        tracking.log_metrics(metrics)
+        tracking.log_metrics(test_metrics)
         tracking.log_text(json.dumps(links, indent=2), "training_runs.json")
         tracking.log_figures(figures)
         for name, table in tables.items():
@@ -211,8 +211,8 @@ def champion_section(result, confident: float = 0.99) -> dict[str, object]:
     key = result.champion["model_key"]
     labels = result.labels_test
     predicted = result.proba[key].argmax(axis=1)
-    macro = evaluate.summary_metrics(labels, predicted)
-    wrong = evaluate.misclassified(labels, result.proba[key])
+    macro = metrics.summary_metrics(labels, predicted)
+    wrong = metrics.misclassified(labels, result.proba[key])
     calibration = result.calibration.loc[key]
     return {
         "precision_macro": pct(macro["precision_macro"]),

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import evaluate
+from mnist_pipeline import metrics
 from mnist_pipeline.models import specs
 
 
@@ -117,7 +117,7 @@ def _errors(count: int, comparative: str = "") -> str:
 
 def _in_standard_errors(gap: float, accuracy: float, n: int) -> str:
     """How a gap between two accuracies compares with the binomial standard error of one."""
-    se = evaluate.standard_error(accuracy, n)
+    se = metrics.standard_error(accuracy, n)
     ratio = gap / se if se > 0 else math.inf
     meaning = "within the noise of one split" if ratio < 2 else "more than two standard errors"
     return f"{ratio:.1f} standard errors of {100 * se:.2f} points: {meaning}"
@@ -137,7 +137,7 @@ def compare_errors(title: str, errors: int, n_parameters: int, earlier: Mapping)
 def reproduction_code(measured: float, n: int, reported: float) -> str:
     """Where a reported accuracy falls against our 95 % interval on ``n`` images:
     ``reproduces`` (inside), ``better_than_reported`` (below it) or ``not_reproduced`` (above)."""
-    low, high = evaluate.wilson_interval(round(measured * n), n)
+    low, high = metrics.wilson_interval(round(measured * n), n)
     if low <= reported <= high:
         return "reproduces"
     return "better_than_reported" if measured > reported else "not_reproduced"
@@ -159,8 +159,8 @@ def reproduction(
         reported: the accuracy a description of the study reported.
         source: which description reported it.
     """
-    low, high = evaluate.wilson_interval(round(measured * n), n)
-    se = evaluate.standard_error(measured, n)
+    low, high = metrics.wilson_interval(round(measured * n), n)
+    se = metrics.standard_error(measured, n)
     z = (measured - reported) / se if se > 0 else math.copysign(math.inf, measured - reported)
     verdict = {
         "reproduces": "inside our 95 % interval: it reproduces",
@@ -193,7 +193,7 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
     if others.empty:
         return text + controls
     best = others.sort_values("val_accuracy", ascending=False).iloc[0]
-    se = evaluate.standard_error(champion["val_accuracy"], n_val)
+    se = metrics.standard_error(champion["val_accuracy"], n_val)
     if best["val_accuracy"] > champion["val_accuracy"]:  # the one-standard-error rule at work
         gap = best["val_accuracy"] - champion["val_accuracy"]
         return (

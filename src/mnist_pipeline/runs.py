@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mnist_pipeline import config, evaluate, narrate, tracking
+from mnist_pipeline import config, metrics, narrate, tracking
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.models import specs
 from mnist_pipeline.models.specs import ModelSpec
@@ -115,7 +115,7 @@ def run_params(spec: ModelSpec, model: object, seed: int, splits: Splits) -> dic
         "title": spec.title,
         "group": spec.group,
         "family": spec.family,
-        "n_parameters": evaluate.parameter_count(model),
+        "n_parameters": metrics.parameter_count(model),
         **fitted,
         "seed": seed,
         "data_sha256": splits.data_sha256,
@@ -132,7 +132,7 @@ def run_metrics(val: Mapping[str, float], seconds: float) -> dict[str, float]:
     """The final metrics :func:`run` logs, named as ``METRICS`` says.
 
     Args:
-        val: validation accuracy, errors and interval (``evaluate.accuracy_with_interval``).
+        val: validation accuracy, errors and interval (``metrics.accuracy_with_interval``).
         seconds: the training time.
 
     Returns:
@@ -227,7 +227,7 @@ def validation_table(results: Sequence) -> pd.DataFrame:
                 "95 % interval": narrate.interval(r.val["ci_low"], r.val["ci_high"]),
                 "errors": f"{r.val['errors']:,}",
                 "training": narrate.duration(r.training.seconds),
-                "parameters": f"{evaluate.parameter_count(r.model):,}",
+                "parameters": f"{metrics.parameter_count(r.model):,}",
             }
             for r in results
         ]

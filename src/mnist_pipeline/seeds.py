@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from mnist_pipeline import config, evaluate, narrate, tracking
+from mnist_pipeline import config, metrics, narrate, tracking
 from mnist_pipeline.data.prepare import Splits
 
 KIND = "seed"  # the kind tag of a run that repeats a spec on another seed
@@ -72,7 +72,7 @@ def accuracies(found: pd.DataFrame, splits: Splits, keys: Sequence[str]) -> pd.D
     rows = []
     for r in found[found["model_key"].isin(keys)].itertuples():
         model = tracking.load_model_version(r.model_version)
-        test = evaluate.predict_proba(model, splits.x_test).argmax(axis=1)
+        test = metrics.predict_proba(model, splits.x_test).argmax(axis=1)
         rows.append(
             {
                 "model_key": r.model_key,

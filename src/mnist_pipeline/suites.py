@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import evaluate, narrate
+from mnist_pipeline import metrics, narrate
 from mnist_pipeline.corruptions import mnistc, target
 from mnist_pipeline.models import specs
 
@@ -22,7 +22,7 @@ Predict = Callable[[np.ndarray], np.ndarray]
 
 def predictor(model: object) -> Predict:
     """A function from a batch of images to predicted labels."""
-    return lambda images: evaluate.predict_proba(model, images).argmax(axis=1)
+    return lambda images: metrics.predict_proba(model, images).argmax(axis=1)
 
 
 def robustness_curves(
@@ -74,12 +74,12 @@ def suite_table(
     rows = []
     for name, by_model in predictions.items():
         for key, pred in by_model.items():
-            scores = evaluate.accuracy_with_interval(labels, pred)
+            scores = metrics.accuracy_with_interval(labels, pred)
             rows.append({"corruption": name, "model": key, **{k: scores[k] for k in keep}})
     pooled_labels = np.tile(labels, len(predictions))
     for key in next(iter(predictions.values())):
         pooled = np.concatenate([by_model[key] for by_model in predictions.values()])
-        scores = evaluate.accuracy_with_interval(pooled_labels, pooled)
+        scores = metrics.accuracy_with_interval(pooled_labels, pooled)
         rows.append({"corruption": "mean", "model": key, **{k: scores[k] for k in keep}})
     return pd.DataFrame(rows)
 
@@ -93,7 +93,7 @@ def suite_mcnemar(
     pred_b = np.concatenate([by_model[b] for by_model in predictions.values()])
     truth = np.tile(labels, len(predictions))
     return {
-        **evaluate.mcnemar(truth, pred_a, pred_b),
+        **metrics.mcnemar(truth, pred_a, pred_b),
         "acc_a": float((pred_a == truth).mean()),
         "acc_b": float((pred_b == truth).mean()),
     }

@@ -20,14 +20,6 @@ from sklearn.metrics import (
 
 from mnist_pipeline import config
 
-# Calibration lives in its own module; its functions stay importable from here.
-from mnist_pipeline.calibration import (
-    expected_calibration_error,  # noqa: F401 (re-exported)
-    fit_temperature,  # noqa: F401 (re-exported)
-    reliability,  # noqa: F401 (re-exported)
-    temperature_scale,  # noqa: F401 (re-exported)
-)
-
 Z_95 = 1.959963984540054  # the standard normal's 97.5th percentile
 
 

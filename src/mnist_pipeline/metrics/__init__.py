@@ -1,0 +1,56 @@
+"""Metrics with their uncertainty, confusion matrices, mistakes and comparisons
+(:mod:`.scores`), and calibration (:mod:`.calibration`): every public name of both, as
+``metrics.<name>``.
+"""
+
+from mnist_pipeline.metrics.calibration import (
+    expected_calibration_error,
+    fit_temperature,
+    reliability,
+    temperature_scale,
+)
+from mnist_pipeline.metrics.scores import (
+    Z_95,
+    accuracy_with_interval,
+    confusion,
+    flat,
+    mcnemar,
+    misclassified,
+    mistakes_for_readers,
+    mistakes_table,
+    most_confused,
+    parameter_count,
+    per_class_report,
+    predict_proba,
+    seeded_subset,
+    size_on_disk,
+    standard_error,
+    summary_metrics,
+    time_inference,
+    wilson_interval,
+)
+
+__all__ = [
+    "Z_95",
+    "accuracy_with_interval",
+    "confusion",
+    "expected_calibration_error",
+    "fit_temperature",
+    "flat",
+    "mcnemar",
+    "misclassified",
+    "mistakes_for_readers",
+    "mistakes_table",
+    "most_confused",
+    "parameter_count",
+    "per_class_report",
+    "predict_proba",
+    "reliability",
+    "seeded_subset",
+    "size_on_disk",
+    "standard_error",
+    "summary_metrics",
+    "temperature_scale",
+    "time_inference",
+    "wilson_interval",
+]
