@@ -6,9 +6,10 @@ import mlflow
 import numpy as np
 import pytest
 
-from mnist_pipeline import experiment, tracking, train
+from mnist_pipeline import tracking
 from mnist_pipeline.data import prepare
 from mnist_pipeline.models import specs
+from mnist_pipeline.study import experiment, train
 from tests.helpers import make_tiny_mnist
 
 

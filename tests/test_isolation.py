@@ -36,7 +36,8 @@ REPORT_ENV = "ISOLATION_REPORT"
 LOGS = """\
 import json, os
 import optuna
-from mnist_pipeline import config, search, tracking, variables
+from mnist_pipeline import config, tracking, variables
+from mnist_pipeline.study import search
 with tracking.start_run("isolation", {"kind": "isolation"}, "isolation-check") as run:
     tracking.log_metrics({"x": 1.0})
 version = tracking.register_model(f"runs:/{run.info.run_id}/model", run.info.run_id, "isolation")

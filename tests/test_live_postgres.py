@@ -53,7 +53,7 @@ WORKER_TIMEOUT_S = 600
 # One worker of the search: the same tiny data in every worker, its number from the variable.
 WORKER = """\
 import json, sys
-from mnist_pipeline import search
+from mnist_pipeline.study import search
 from mnist_pipeline.data import prepare
 from tests.helpers import make_tiny_mnist
 splits = prepare.make_splits(make_tiny_mnist(n_train=2000, n_test=10), n_val=400, seed=0)
@@ -253,7 +253,7 @@ def test_two_workers_share_one_study_on_postgres(postgres, mlflow_server, capsys
     import optuna
     from mlflow.tracking import MlflowClient
 
-    from mnist_pipeline import search
+    from mnist_pipeline.study import search
 
     study_name, experiment_name = "live-search", "live-search"
     env = {
@@ -317,9 +317,10 @@ def test_two_workers_share_one_study_on_postgres(postgres, mlflow_server, capsys
 
 
 def test_a_run_registers_and_loads_back_through_mlflow_server(postgres, mlflow_server, monkeypatch):
-    from mnist_pipeline import experiment, tracking
+    from mnist_pipeline import tracking
     from mnist_pipeline.data import prepare
     from mnist_pipeline.models import specs
+    from mnist_pipeline.study import experiment
     from tests.helpers import make_tiny_mnist
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server.url)
@@ -348,7 +349,7 @@ def test_workers_starting_together_on_an_empty_database_all_open_the_study(postg
     from concurrent.futures import ThreadPoolExecutor
     from threading import Barrier
 
-    from mnist_pipeline import search
+    from mnist_pipeline.study import search
 
     monkeypatch.setenv("OPTUNA_STORAGE", postgres.url("race"))
     start = Barrier(4)

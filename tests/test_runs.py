@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from mnist_pipeline import runs
+from mnist_pipeline.study import runs
 
 VAL = {"accuracy": 0.98, "errors": 120, "ci_low": 0.976, "ci_high": 0.983, "n": 6000}
 

@@ -6,8 +6,9 @@ import optuna
 import pandas as pd
 import pytest
 
-from mnist_pipeline import config, experiment, search, tracking
+from mnist_pipeline import config, tracking
 from mnist_pipeline.data import prepare
+from mnist_pipeline.study import experiment, search
 from tests.helpers import make_tiny_mnist
 
 

@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from mnist_pipeline import train
 from mnist_pipeline.data import prepare
 from mnist_pipeline.models import augment, specs
 from mnist_pipeline.seeding import set_seed
+from mnist_pipeline.study import train
 
 
 def tiny_training_set(n: int = 64):

@@ -1,6 +1,6 @@
 """The study's evaluation as one seam: every table of the evaluation chapter, computed here.
 
-As :func:`mnist_pipeline.experiment.run` is the one path for training, this module is the one
+As :func:`mnist_pipeline.study.experiment.run` is the one path for training, this module is the one
 path for judging: the chapter names *what* (the runs, the data, the budgets) and shows what
 these functions return. The champion rule, the comparison, McNemar's pairs, calibration,
 robustness on the corruptions model 4 trained against and on MNIST-C, the confused pairs, the

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from mnist_pipeline import runs, tracking
+from mnist_pipeline import tracking
+from mnist_pipeline.study import runs
 
 LOOK_PREFIX = "test_look_"
 # The parameters of a training run (``runs.PARAMS``) that define *what* was trained; the seed,
@@ -85,9 +86,7 @@ def looks(run_ids: Mapping[str, str], experiment: str | None = None) -> dict[str
     }
 
 
-def read(
-    experiment: str | None = None, pending: Mapping[str, str] = ()
-) -> pd.DataFrame:
+def read(experiment: str | None = None, pending: Mapping[str, str] = ()) -> pd.DataFrame:
     """How many distinct specs of each model met the test set, over every evaluation run.
 
     Args:

@@ -3,7 +3,7 @@
 Chapters that train nothing (data collection, exploratory analysis) call ``set_seed`` too;
 importing TensorFlow only to seed it would cost them seconds and hundreds of megabytes.
 So TensorFlow is seeded when it is already imported, which is the case in every chapter
-that builds a model (``mnist_pipeline.models`` imports it), and :func:`mnist_pipeline.experiment.run`
+that builds a model (``mnist_pipeline.models`` imports it), and :func:`mnist_pipeline.study.experiment.run`
 seeds again right before it builds a model.
 """
 

@@ -7,7 +7,7 @@ Every function here talks to the store that :func:`mnist_pipeline.config.mlflow_
 names, through :func:`client`, which also points MLflow's fluent API at that store: no call
 depends on another having run first, and none writes to a stray ``mlruns/`` in the working
 directory. What a run of the study contains (its parameters and metrics) is decided in
-:mod:`mnist_pipeline.experiment`; this module only knows how to write and read it.
+:mod:`mnist_pipeline.study.experiment`; this module only knows how to write and read it.
 MLflow's usage telemetry is turned off before MLflow is imported (it starts at import)
 unless the user set the variable: nothing leaves the machine.
 """

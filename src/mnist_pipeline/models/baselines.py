@@ -1,7 +1,7 @@
 """Non-convolutional baselines: classical models on pixels or a PCA projection, and an MLP.
 
 Each builder returns an unfitted scikit-learn estimator (or, for the MLP, an uncompiled Keras
-network) for a :class:`~mnist_pipeline.models.specs.ModelSpec`; :func:`mnist_pipeline.experiment.run`
+network) for a :class:`~mnist_pipeline.models.specs.ModelSpec`; :func:`mnist_pipeline.study.experiment.run`
 fits it on the flattened training images and logs it like every other model.
 """
 

@@ -2,7 +2,7 @@
 
 A spec says *what* to train (the architecture's builder, the training protocol, the bar it
 must clear on validation, and what the original study reported for it);
-:func:`mnist_pipeline.experiment.run` does the *how* (seed, build, fit, evaluate, log).
+:func:`mnist_pipeline.study.experiment.run` does the *how* (seed, build, fit, evaluate, log).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A chapter names *what* to train (a spec, the data); :func:`run` does the *how*: 
 builds, trains, evaluates on validation and logs one MLflow run whose parameters it derives
 itself (from the spec, the compiled model and the data fingerprint), registers the model
 and returns a :class:`RunResult` that the chapter reads back in prose.
-:mod:`mnist_pipeline.runs` names what a run carries and reads it back (:func:`latest_runs`),
+:mod:`mnist_pipeline.study.runs` names what a run carries and reads it back (:func:`latest_runs`),
 and :mod:`mnist_pipeline.findings` records the evaluation chapter's own run, linked to those.
 """
 
@@ -16,12 +16,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnist_pipeline import config, metrics, narrate, plots, tracking, train
+from mnist_pipeline import config, metrics, narrate, plots, tracking
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.models.augment import for_inference
 from mnist_pipeline.models.cnn import summary_table
 from mnist_pipeline.models.specs import ModelSpec
-from mnist_pipeline.runs import (
+from mnist_pipeline.seeding import set_seed
+from mnist_pipeline.seeds import KIND as SEED_KIND
+from mnist_pipeline.study import train
+from mnist_pipeline.study.runs import (
     KIND_TAG,
     METRICS,
     MODEL_KEY_TAG,
@@ -33,8 +36,6 @@ from mnist_pipeline.runs import (
     run_metrics,
     run_params,
 )
-from mnist_pipeline.seeding import set_seed
-from mnist_pipeline.seeds import KIND as SEED_KIND
 
 # The schema and its read-back live in ``runs``; chapters reach them from here too.
 __all__ = [

@@ -1,4 +1,4 @@
-"""The schema of a study run: what :func:`mnist_pipeline.experiment.run` logs, read back.
+"""The schema of a study run: what :func:`mnist_pipeline.study.experiment.run` logs, read back.
 
 The tags, parameters and final metrics a training run carries are named once here;
 :func:`run_params` and :func:`run_metrics` build what is written, and :func:`latest_runs`

@@ -3,7 +3,7 @@
 The search trains candidate CNNs (``models.build_tunable_cnn``) on a subset of the training
 split for a few epochs and scores them on the validation split: a budget of trials and of
 wall time set by the chapter. Each trial goes through the one train-and-log path
-(:func:`mnist_pipeline.experiment.run`) as a nested run of one parent run; hopeless trials are
+(:func:`mnist_pipeline.study.experiment.run`) as a nested run of one parent run; hopeless trials are
 pruned after an epoch by Optuna's median rule. The study lives in an Optuna storage, an SQLite
 file by default or any database URL from ``OPTUNA_STORAGE``, so several machines can join one
 search against a shared database (Optuna's own distributed mode): each runs the same chapter
@@ -25,10 +25,11 @@ import optuna
 import pandas as pd
 import sqlalchemy.exc
 
-from mnist_pipeline import config, experiment, models, narrate, tracking
+from mnist_pipeline import config, models, narrate, tracking
 from mnist_pipeline._tf import keras
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.models import specs
+from mnist_pipeline.study import experiment
 
 # This machine's number among the workers of one study: 0 (the default) alone, else 1, 2...
 WORKER_ENV = "MNIST_SEARCH_WORKER"
