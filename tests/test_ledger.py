@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mnist_pipeline import ledger, tracking
+from mnist_pipeline import tracking
+from mnist_pipeline.evaluation import ledger
 
 
 def params(**changes):
@@ -33,16 +34,12 @@ def test_reruns_do_not_inflate_the_ledger_and_a_revised_spec_counts_again(mlflow
     assert "mlp" not in ledger.EARLIER_LOOKS  # its count starts from nothing
     first = ledger.looks({"mlp": _training_run(mlflow_store, "mlp")}, mlflow_store)
     _evaluation(mlflow_store, first)
-    rerun = ledger.looks(
-        {"mlp": _training_run(mlflow_store, "mlp", seed="43")}, mlflow_store
-    )
+    rerun = ledger.looks({"mlp": _training_run(mlflow_store, "mlp", seed="43")}, mlflow_store)
     assert rerun == first
     _evaluation(mlflow_store, rerun)
     counts = ledger.read(mlflow_store)
     assert counts.loc["mlp"].tolist() == [1, 2]
-    revised = ledger.looks(
-        {"mlp": _training_run(mlflow_store, "mlp", epochs="9")}, mlflow_store
-    )
+    revised = ledger.looks({"mlp": _training_run(mlflow_store, "mlp", epochs="9")}, mlflow_store)
     assert ledger.read(mlflow_store, pending=revised).loc["mlp"].tolist() == [2, 3]
 
 

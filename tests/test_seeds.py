@@ -7,7 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from mnist_pipeline import config, seeds, tracking
+from mnist_pipeline import config, tracking
+from mnist_pipeline.evaluation import seeds
 
 
 def per_seed() -> pd.DataFrame:

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_pipeline import suites
 from mnist_pipeline.corruptions import mnistc
 from mnist_pipeline.corruptions import target as corruptions_target
+from mnist_pipeline.evaluation import robustness
 
 
 def answers():
@@ -21,7 +21,7 @@ def answers():
 
 def test_suite_table_gives_each_accuracy_with_its_interval_and_a_pooled_mean():
     labels, by_corruption = answers()
-    table = suites.suite_table(by_corruption, labels).set_index(["corruption", "model"])
+    table = robustness.suite_table(by_corruption, labels).set_index(["corruption", "model"])
     assert table.loc[("rotation", "a"), "accuracy"] == 1.0
     assert table.loc[("noise", "b"), "accuracy"] == 0.25
     assert table.loc[("mean", "a"), "accuracy"] == pytest.approx(7 / 8)
@@ -33,7 +33,7 @@ def test_suite_table_gives_each_accuracy_with_its_interval_and_a_pooled_mean():
 
 def test_suite_mcnemar_pools_every_corrupted_image():
     labels, by_corruption = answers()
-    result = suites.suite_mcnemar(by_corruption, labels, "b", "a")
+    result = robustness.suite_mcnemar(by_corruption, labels, "b", "a")
     assert (result["a_only"], result["b_only"]) == (0, 4)
     assert result["acc_a"] == pytest.approx(3 / 8) and result["acc_b"] == pytest.approx(7 / 8)
 
@@ -48,25 +48,25 @@ def test_accuracy_grid_names_models_for_readers_and_keeps_the_order():
             "ci_high": [0.91, 0.994, 0.91, 0.992],
         }
     )
-    grid = suites.accuracy_grid(long, ["model_4", "model_1"])
+    grid = robustness.accuracy_grid(long, ["model_4", "model_1"])
     assert list(grid.columns) == ["model 4", "model 1"] and list(grid.index) == ["noise", "mean"]
     assert grid.loc["noise", "model 1"] == "90.0 ± 2.0"  # the larger side of the interval
-    with_paper = suites.with_reference(grid, {"noise": 0.95}, "paper")
+    with_paper = robustness.with_reference(grid, {"noise": 0.95}, "paper")
     assert with_paper["paper"].tolist() == ["95.0\u00a0%", "-"]
 
 
 def test_every_model_sees_the_same_corrupted_images():
     rng = np.random.default_rng(0)
     images = rng.random((6, 28, 28, 1)).astype(np.float32)
-    target = suites.target_suite(images, seed=3)
+    target = robustness.target_suite(images, seed=3)
     assert list(target) == list(corruptions_target.CORRUPTIONS)
     np.testing.assert_array_equal(
-        target["rotation"], suites.target_suite(images, seed=3)["rotation"]
+        target["rotation"], robustness.target_suite(images, seed=3)["rotation"]
     )
-    held_out = suites.mnistc_suite(images, seed=3)
+    held_out = robustness.mnistc_suite(images, seed=3)
     assert list(held_out) == list(mnistc.CORRUPTIONS)
     seen = []
-    answers_ = suites.suite_predictions(
+    answers_ = robustness.suite_predictions(
         {
             "a": lambda x: seen.append(x) or np.zeros(len(x), int),
             "b": lambda x: seen.append(x) or np.ones(len(x), int),

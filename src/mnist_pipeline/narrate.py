@@ -259,7 +259,7 @@ def target_suite(table: pd.DataFrame, key: str, target: float, unseen: tuple[str
     covers it meets the target on, which it misses, and each corruption it never saw.
 
     Args:
-        table: :func:`mnist_pipeline.suites.suite_table` of the target suite.
+        table: :func:`mnist_pipeline.evaluation.robustness.suite_table` of the target suite.
         key: the model.
         target: the accuracy to reach on each corruption.
         unseen: the corruptions its training did not cover.

@@ -5,7 +5,7 @@ builds, trains, evaluates on validation and logs one MLflow run whose parameters
 itself (from the spec, the compiled model and the data fingerprint), registers the model
 and returns a :class:`RunResult` that the chapter reads back in prose.
 :mod:`mnist_pipeline.study.runs` names what a run carries and reads it back (:func:`latest_runs`),
-and :mod:`mnist_pipeline.findings` records the evaluation chapter's own run, linked to those.
+and :mod:`mnist_pipeline.evaluation.findings` records the evaluation chapter's own run, linked to those.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import numpy as np
 
 from mnist_pipeline import config, metrics, narrate, plots, tracking
 from mnist_pipeline.data.prepare import Splits
+from mnist_pipeline.evaluation.seeds import KIND as SEED_KIND
 from mnist_pipeline.models.augment import for_inference
 from mnist_pipeline.models.cnn import summary_table
 from mnist_pipeline.models.specs import ModelSpec
 from mnist_pipeline.seeding import set_seed
-from mnist_pipeline.seeds import KIND as SEED_KIND
 from mnist_pipeline.study import train
 from mnist_pipeline.study.runs import (
     KIND_TAG,
@@ -202,7 +202,7 @@ def repeat(
     """Train ``spec`` again on each seed after the first, to measure the spread over seeds.
 
     Each repeat is a run of its own, tagged ``kind=seed`` (read back by
-    :func:`mnist_pipeline.seeds.runs`), on the same split as ``first``.
+    :func:`mnist_pipeline.evaluation.seeds.runs`), on the same split as ``first``.
 
     Args:
         spec: the spec ``first`` trained (with the profile's epochs).

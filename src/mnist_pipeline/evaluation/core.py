@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import metrics, narrate, seeds, suites, tracking, verdicts
+from mnist_pipeline import metrics, narrate, tracking, verdicts
 from mnist_pipeline.data.prepare import Splits
+from mnist_pipeline.evaluation import robustness, seeds
 from mnist_pipeline.models import specs
 
 # How the champion is chosen, as the evaluation run logs it and the chapter states it.
@@ -298,9 +299,9 @@ def run(
     val_proba = probabilities({k: models[k] for k in focus}, splits.x_val)
     subset = metrics.seeded_subset(len(splits.y_test), n_robustness, seed)
     images, labels = splits.x_test[subset], splits.y_test[subset]
-    predicts = {k: suites.predictor(models[k]) for k in focus}
-    target_answers = suites.suite_predictions(predicts, suites.target_suite(images, seed))
-    mnistc_answers = suites.suite_predictions(predicts, suites.mnistc_suite(images, seed))
+    predicts = {k: robustness.predictor(models[k]) for k in focus}
+    target_answers = robustness.suite_predictions(predicts, robustness.target_suite(images, seed))
+    mnistc_answers = robustness.suite_predictions(predicts, robustness.mnistc_suite(images, seed))
     differences = seeds.differences(seed_scores, STEPS)
     clean = {
         **metrics.mcnemar(splits.y_test, *(predictions[k] for k in ABLATION)),
@@ -308,7 +309,7 @@ def run(
         "acc_b": test[ABLATION[1]]["accuracy"],
     }
     corrupted = {
-        name: suites.suite_mcnemar(answers, labels, *ABLATION)
+        name: robustness.suite_mcnemar(answers, labels, *ABLATION)
         for name, answers in {"the target suite": target_answers, "MNIST-C": mnistc_answers}.items()
     }
     return Evaluation(
@@ -328,9 +329,9 @@ def run(
         labels_test=splits.y_test,
         images=images,
         labels=labels,
-        curves=suites.robustness_curves(predicts, images, labels, seed),
-        target=suites.suite_table(target_answers, labels),
-        mnistc=suites.suite_table(mnistc_answers, labels),
+        curves=robustness.robustness_curves(predicts, images, labels, seed),
+        target=robustness.suite_table(target_answers, labels),
+        mnistc=robustness.suite_table(mnistc_answers, labels),
         augmentation_verdict=verdicts.ablation(ABLATION, clean, corrupted),
         best_baseline=best_baseline,
         decisions={

@@ -12,17 +12,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from mnist_pipeline import (
-    config,
-    evaluation,
-    ledger,
-    metrics,
-    models,
-    narrate,
-    plots,
-    tracking,
-    verdicts,
-)
+from mnist_pipeline import config, evaluation, metrics, models, narrate, plots, tracking, verdicts
+from mnist_pipeline.evaluation import ledger
 from mnist_pipeline.models import specs
 from mnist_pipeline.narrate import duration, interval, pct
 
@@ -109,7 +100,7 @@ def log(result, looks: Mapping[str, str], card: str, experiment: str | None = No
     """Log the evaluation's own run and write the model card on the champion's version.
 
     The run links the training runs it scored by their ids, records which specs met the test
-    set (``looks``, :mod:`mnist_pipeline.ledger`) and the champion rule actually used, and
+    set (``looks``, :mod:`mnist_pipeline.evaluation.ledger`) and the champion rule actually used, and
     carries the test metrics, the chapter's tables and two figures, and the card
     (``model_card.md``).
 
