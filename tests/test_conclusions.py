@@ -7,8 +7,8 @@ import copy
 import pytest
 import yaml
 
-from mnist_pipeline import conclusions
-from mnist_pipeline.conclusions import compare, percent
+from mnist_pipeline.book import conclusions
+from mnist_pipeline.book.conclusions import compare, percent
 
 NBSP = "\u00a0"
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from mnist_pipeline.display import md_table
+from mnist_pipeline.book.display import md_table
 
 
 def test_md_table_formats_floats_and_index():

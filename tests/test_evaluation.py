@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_pipeline import evaluation, verdicts
+from mnist_pipeline import evaluation
+from mnist_pipeline.book import verdicts
 
 
 def runs_frame(val_accuracies, n_parameters=None, groups=None, keys=None):

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_pipeline import config, modelcard, tracking
+from mnist_pipeline import config, tracking
+from mnist_pipeline.book import modelcard
 from mnist_pipeline.evaluation import findings
 from mnist_pipeline.models import specs
 

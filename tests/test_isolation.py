@@ -36,7 +36,8 @@ REPORT_ENV = "ISOLATION_REPORT"
 LOGS = """\
 import json, os
 import optuna
-from mnist_pipeline import config, tracking, variables
+from mnist_pipeline import config, tracking
+from mnist_pipeline.book import variables
 from mnist_pipeline.study import search
 with tracking.start_run("isolation", {"kind": "isolation"}, "isolation-check") as run:
     tracking.log_metrics({"x": 1.0})

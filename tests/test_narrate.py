@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import narrate
+from mnist_pipeline.book import narrate
 from mnist_pipeline.models import specs
 
 

@@ -318,7 +318,7 @@ def stored_markdown(path, label: str) -> str:
 def test_variables_file_agrees_with_the_stored_notebook_outputs():
     """_variables.yml, the model card and the outputs come from one run: the ledger's counts,
     the own images' figures and the card built from the file's own values."""
-    from mnist_pipeline import modelcard
+    from mnist_pipeline.book import modelcard
     from mnist_pipeline.models import specs
 
     written = yaml.safe_load((ROOT / "_variables.yml").read_text())

@@ -2,7 +2,7 @@
 
 Collected last (the root ``conftest.py`` moves it after the notebooks). It compares the
 ``_variables.yml`` that this session's chapters wrote, in the session's throw-away folder, with
-the committed one (:mod:`mnist_pipeline.conclusions`): under ``full`` the champion, each verdict's
+the committed one (:mod:`mnist_pipeline.book.conclusions`): under ``full`` the champion, each verdict's
 direction and each accuracy within its tolerance; under a smaller profile only that every section
 and verdict was written, since its numbers mean nothing. Without a fresh file (the notebooks did
 not run in this session) it skips.
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from mnist_pipeline import conclusions, config
+from mnist_pipeline import config
+from mnist_pipeline.book import conclusions
 
 
 @pytest.mark.after_notebooks

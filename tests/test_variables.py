@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import yaml
 
-from mnist_pipeline import config, variables
+from mnist_pipeline import config
+from mnist_pipeline.book import variables
 
 
 def test_update_replaces_some_sections_and_keeps_the_others(tmp_path):

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from mnist_pipeline import verdicts
+from mnist_pipeline.book import verdicts
 
 NO_SEEDS = {"n_seeds": 1, "mean": 0.001, "ci_low": math.nan, "ci_high": math.nan}
 
@@ -47,7 +47,9 @@ def test_augmentation_says_what_was_measured_and_on_one_seed():
     assert "+25.0\u00a0points" in text and "One seed each" in text
     # close clean accuracies keep two decimals, so the gain agrees with the figures shown
     assert "(99.35\u00a0% against 99.30\u00a0%, +0.05\u00a0points, McNemar p = 0.55)" in text
-    underflow = verdicts.ablation(("model_4_no_aug", "model_4"), clean, {"MNIST-C": {**suite, "p_value": 0.0}})
+    underflow = verdicts.ablation(
+        ("model_4_no_aug", "model_4"), clean, {"MNIST-C": {**suite, "p_value": 0.0}}
+    )
     assert "McNemar p < 1e-300)" in underflow and "p = 0)" not in underflow
 
 

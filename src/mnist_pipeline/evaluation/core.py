@@ -5,7 +5,7 @@ path for judging: the chapter names *what* (the runs, the data, the budgets) and
 these functions return. The champion rule, the comparison, McNemar's pairs, calibration,
 robustness on the corruptions model 4 trained against and on MNIST-C, the confused pairs, the
 cost of each model and the spread over seeds live here, each tested on small hand-made
-predictions. Sentences that read these tables back are in :mod:`mnist_pipeline.narrate`;
+predictions. Sentences that read these tables back are in :mod:`mnist_pipeline.book.narrate`;
 MLflow is reached through :mod:`mnist_pipeline.tracking` only.
 """
 
@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import metrics, narrate, tracking, verdicts
+from mnist_pipeline import metrics, tracking
+from mnist_pipeline.book import narrate, verdicts
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.evaluation import robustness, seeds
 from mnist_pipeline.models import specs

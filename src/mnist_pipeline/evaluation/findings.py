@@ -12,10 +12,11 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from mnist_pipeline import config, evaluation, metrics, models, narrate, plots, tracking, verdicts
+from mnist_pipeline import config, evaluation, metrics, models, plots, tracking
+from mnist_pipeline.book import narrate, verdicts
+from mnist_pipeline.book.narrate import duration, interval, pct
 from mnist_pipeline.evaluation import ledger
 from mnist_pipeline.models import specs
-from mnist_pipeline.narrate import duration, interval, pct
 
 
 def model_entry(run, test: Mapping[str, float], objective: float, n_val: int) -> dict:
@@ -220,7 +221,7 @@ def champion_section(result, confident: float = 0.99) -> dict[str, object]:
 
 def decisions(result, n_val: int, mnistc_mean: pd.Series, n_corrupted: int) -> dict[str, str]:
     """What the statistics decided, as codes a reproduction must reach again
-    (:mod:`mnist_pipeline.conclusions`): each step, the ablation, each reproduction, each target.
+    (:mod:`mnist_pipeline.book.conclusions`): each step, the ablation, each reproduction, each target.
     """
     test_4 = result.test["model_4"]
     return {

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import metrics, narrate
+from mnist_pipeline import metrics
+from mnist_pipeline.book import narrate
 from mnist_pipeline.corruptions import mnistc, target
 from mnist_pipeline.models import specs
 

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from mnist_pipeline import config, metrics, narrate, tracking
+from mnist_pipeline import config, metrics, tracking
+from mnist_pipeline.book import narrate
 from mnist_pipeline.data.prepare import Splits
 
 KIND = "seed"  # the kind tag of a run that repeats a spec on another seed

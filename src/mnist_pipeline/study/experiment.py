@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnist_pipeline import config, metrics, narrate, plots, tracking
+from mnist_pipeline import config, metrics, plots, tracking
+from mnist_pipeline.book import narrate
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.evaluation.seeds import KIND as SEED_KIND
 from mnist_pipeline.models.augment import for_inference

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mnist_pipeline import config, metrics, narrate, tracking
+from mnist_pipeline import config, metrics, tracking
+from mnist_pipeline.book import narrate
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.models import specs
 from mnist_pipeline.models.specs import ModelSpec

@@ -25,8 +25,9 @@ import optuna
 import pandas as pd
 import sqlalchemy.exc
 
-from mnist_pipeline import config, models, narrate, tracking
+from mnist_pipeline import config, models, tracking
 from mnist_pipeline._tf import keras
+from mnist_pipeline.book import narrate
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.models import specs
 from mnist_pipeline.study import experiment

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from mnist_pipeline.book.narrate import p_clause, pct
 from mnist_pipeline.models import specs
-from mnist_pipeline.narrate import p_clause, pct
 
 ALPHA = 0.05
 
@@ -42,7 +42,7 @@ def step_code(mcnemar: Mapping[str, float], diff: Mapping[str, float]) -> str:
     McNemar nor the seeds tell the two apart) or ``mixed`` (they disagree).
 
     With one seed, McNemar alone decides. The code is what a reproduction must reach again
-    (:mod:`mnist_pipeline.conclusions`); :func:`step` says it in words.
+    (:mod:`mnist_pipeline.book.conclusions`); :func:`step` says it in words.
     """
     _, seed_sign = _seed_clause(diff)
     tested = mcnemar["p_value"] < ALPHA

@@ -19,7 +19,7 @@ digits:
   With ``structure_only`` (the smoke profile, whose tiny budget makes the numbers meaningless),
   that is the only check.
 
-Run ``python -m mnist_pipeline.conclusions FRESH COMMITTED [--structure-only]``: it prints the
+Run ``python -m mnist_pipeline.book.conclusions FRESH COMMITTED [--structure-only]``: it prints the
 report and exits with 1 when the conclusions differ.
 """
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from mnist_pipeline import variables
+from mnist_pipeline.book import variables
 
 #: Decision codes the statistics leave undecided: a change to or from one of them is a note.
 UNDECIDED: frozenset[str] = frozenset({"undecided", "mixed", "reproduces", "at_goal"})
@@ -323,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 when the conclusions agree, 1 when they differ, 2 when a file is missing.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m mnist_pipeline.conclusions",
+        prog="python -m mnist_pipeline.book.conclusions",
         description="Does a fresh _variables.yml reach the committed conclusions?",
     )
     parser.add_argument("fresh", type=Path, help="the variables file a reproduction wrote")
