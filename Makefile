@@ -132,7 +132,7 @@ serve: $(STAMP) ## serve the champion: page and API at http://127.0.0.1:8000 (do
 	$(PY) -m mnist_pipeline.serve --host 127.0.0.1 --port $(SERVE_PORT)
 
 bench-serve: data ## time this service against `mlflow models serve` on the champion (loopback, ~2 min)
-	$(PY) -m mnist_pipeline.bench
+	$(PY) -m mnist_pipeline.serve.bench
 
 export-model: $(STAMP) ## save the champion into build/champion/ for the Docker image
 	$(PY) -m mnist_pipeline.serve --export build/champion

@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from mnist_pipeline import serve
-from mnist_pipeline.serve_model import LoadedModel, ModelInfo
+from mnist_pipeline.serve.model import LoadedModel, ModelInfo
 
 CARD = "# Model card: tiny\n\nA linear layer for the contract test.\n"
 MAX_EXAMPLES = 30  # per operation; about 20 s in all

@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
-from mnist_pipeline import serve, serve_inputs
+from mnist_pipeline import serve
+from mnist_pipeline.serve import inputs as serve_inputs
 from tests.helpers import huge_png, png_bytes
 
 
@@ -255,15 +256,15 @@ def test_the_fast_json_path_leaves_everything_else_to_the_general_one(body):
 
 
 def test_the_benchmark_talks_to_loopback_only():
-    from mnist_pipeline import bench
+    from mnist_pipeline.serve import bench
 
     with pytest.raises(ValueError, match="loopback"):
         bench.get_json("http://example.org:80", "/health")
 
 
 def test_a_canvas_drawing_reads_like_the_page_sends_it():
-    from mnist_pipeline import bench
     from mnist_pipeline.data import user_images
+    from mnist_pipeline.serve import bench
 
     png = bench.canvas_drawing([[(0.5, 0.15), (0.5, 0.85)]])
     assert Image.open(io.BytesIO(png)).size == (280, 280)
@@ -316,7 +317,7 @@ def test_a_model_card_beside_an_exported_model_is_its_card(loaded, tmp_path):
     shutil.copy(serve.__file__, tmp_path / "unused")  # the folder holds other files too
     (tmp_path / serve.MODEL_CARD_FILE).write_text("# Card of the exported model\n")
     (tmp_path / serve.METADATA_FILE).write_text(json.dumps({"name": "m", "version": "3"}))
-    from mnist_pipeline import serve_model
+    from mnist_pipeline.serve import model as serve_model
 
     info, card = serve_model._from_path(str(source))
     assert card == "# Card of the exported model\n" and info.version == "3"

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_pipeline import bench, config
+from mnist_pipeline import config
+from mnist_pipeline.serve import bench
 
 pytestmark = pytest.mark.slow
 

@@ -32,7 +32,7 @@ CODE_PATHS = ("src", "pyproject.toml", "requirements.lock")
 PACKAGE_ROOT = Path(__file__).resolve().parent
 # The service (HTTP API, client, benchmark): globs matched whole against POSIX paths relative to
 # the package. It changes no result, so package_fingerprint() leaves it out: no re-execution.
-SERVICE_PARTS = ("serve.py", "serve_*.py", "client.py", "bench.py", "serve/*")
+SERVICE_PARTS = ("serve/*",)
 METADATA_KEY = "mnist_pipeline"
 REEXECUTE = "re-execute it with make notebooks"
 # Each library's key in a stamp, and its distributions: the first one installed counts.

@@ -14,9 +14,9 @@ http://127.0.0.1:8000:
 - ``GET /model-card``: the served model's card, in Markdown.
 - ``GET /health``: whether the model is loaded, and which one; OpenAPI docs at ``/docs``.
 
-Which model, and how it is loaded: :mod:`mnist_pipeline.serve_model`; how request bodies
-become checked batches: :mod:`mnist_pipeline.serve_inputs`; the OpenAPI contract:
-:mod:`mnist_pipeline.serve_schema`.
+Which model, and how it is loaded: :mod:`mnist_pipeline.serve.model`; how request bodies
+become checked batches: :mod:`mnist_pipeline.serve.inputs`; the OpenAPI contract:
+:mod:`mnist_pipeline.serve.schema`.
 """
 
 from __future__ import annotations
@@ -40,31 +40,23 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from PIL import Image
 
 from mnist_pipeline import config
-from mnist_pipeline import serve_schema as schema
-from mnist_pipeline.serve_inputs import (  # noqa: F401  (public names of the service)
+from mnist_pipeline.serve import schema
+from mnist_pipeline.serve.inputs import (
     MAX_BATCH,
     MAX_BODY_BYTES,
     MAX_UPLOAD_BYTES,
     NPY_TYPE,
-    UPLOAD_TYPES,
-    as_batch,
     batch_from_body,
     check_length,
     content_type,
-    fast_json_batch,
     image_from_upload,
     uploaded_file,
 )
-from mnist_pipeline.serve_model import (  # noqa: F401  (public names of the service)
-    METADATA_FILE,
-    MODEL_CARD_FILE,
+from mnist_pipeline.serve.model import (
     MODEL_PATH_ENV,
     LoadedModel,
-    ModelInfo,
     NoModelError,
-    champion_info,
     export_champion,
-    fast_predict,
     load,
 )
 
@@ -129,7 +121,7 @@ def create_app(model: LoadedModel | None = None) -> FastAPI:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> HTMLResponse:
         return HTMLResponse(
-            resources.files("mnist_pipeline").joinpath("static/index.html").read_text()
+            resources.files("mnist_pipeline.serve").joinpath("static/index.html").read_text()
         )
 
     @app.get("/health", response_model=schema.Health)
@@ -265,7 +257,3 @@ def main(argv: list[str] | None = None) -> int:
     )
     uvicorn.run(create_app(loaded), host=args.host, port=args.port, log_level="warning")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,11 +1,11 @@
 """Measure a model server over HTTP on the loopback interface, bounded in count and time.
 
-``python -m mnist_pipeline.bench`` (``make bench-serve``) starts this project's service and
+``python -m mnist_pipeline.serve.bench`` (``make bench-serve``) starts this project's service and
 ``mlflow models serve`` on the same champion, each on a free port of 127.0.0.1, and
 measures both the same way: single-image latency (p50, p95) over one kept-alive
 connection, the time to score a batch of 1,000 images, and 8 concurrent clients sending
 500 requests in all. Nothing leaves the machine. The HTTP client is
-:mod:`mnist_pipeline.client`; its names stay importable from here.
+:mod:`mnist_pipeline.serve.client`; its names stay importable from here.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import client, config
-from mnist_pipeline.client import (  # noqa: F401  (chapter 11 and the tests call them as bench.X)
+from mnist_pipeline import config
+from mnist_pipeline.serve import client
+from mnist_pipeline.serve.client import (  # noqa: F401  (chapter 11 and the tests call them as bench.X)
     REQUEST_TIMEOUT_S,
     START_TIMEOUT_S,
     Server,
@@ -178,7 +179,7 @@ def measure(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m mnist_pipeline.bench", description=__doc__.split("\n")[0]
+        prog="python -m mnist_pipeline.serve.bench", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--single", type=int, default=200, help="single-image requests to time")
     parser.add_argument("--no-mlflow", action="store_true", help="skip mlflow models serve")
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         champion = serve.champion_info()
     except serve.NoModelError as exc:
-        print(f"mnist_pipeline.bench: {exc}", file=sys.stderr)
+        print(f"mnist_pipeline.serve.bench: {exc}", file=sys.stderr)
         return 2
     images = prepare.normalize(data.load_mnist().x_test[:1000])
     upload = (config.EXTERNAL_DATA_DIR / "digit-3-a.png").read_bytes()

@@ -1,7 +1,7 @@
 """The service's OpenAPI contract: answers as pydantic models, request bodies as JSON Schema.
 
 Every error is ``{"detail": "what went wrong and what to send instead"}``. The request
-bodies are read by :mod:`mnist_pipeline.serve_inputs`, not by FastAPI, so they are
+bodies are read by :mod:`mnist_pipeline.serve.inputs`, not by FastAPI, so they are
 described here by hand (``openapi_extra``) as exactly as JSON Schema can say them.
 """
 
@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from mnist_pipeline import serve_inputs
+from mnist_pipeline.serve import inputs as serve_inputs
 
 
 class ErrorMessage(BaseModel):

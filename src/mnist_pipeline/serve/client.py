@@ -2,7 +2,7 @@
 
 Chapter 11 and the tests start the service with :func:`start_service` and talk to it with
 :func:`upload`, :func:`invoke` and :func:`get_json`; :func:`canvas_drawing` makes a PNG like
-the page's canvas sends. :mod:`mnist_pipeline.bench` measures servers with the same client.
+the page's canvas sends. :mod:`mnist_pipeline.serve.bench` measures servers with the same client.
 """
 
 from __future__ import annotations

@@ -1,0 +1,73 @@
+"""The digit-reading service: the HTTP API (:mod:`.app`), how request bodies become checked
+batches (:mod:`.inputs`), which model is served and how it loads (:mod:`.model`), the OpenAPI
+contract (:mod:`.schema`), a client (:mod:`.client`) and a benchmark (:mod:`.bench`).
+
+``python -m mnist_pipeline.serve`` (``make serve``) starts it. The service's public names are
+reachable from here: ``serve.create_app``, ``serve.load``, ``serve.NoModelError``.
+"""
+
+from mnist_pipeline.serve.app import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    create_app,
+    input_png,
+    main,
+    parser,
+)
+from mnist_pipeline.serve.inputs import (
+    MAX_BATCH,
+    MAX_BODY_BYTES,
+    MAX_UPLOAD_BYTES,
+    NPY_TYPE,
+    UPLOAD_TYPES,
+    as_batch,
+    batch_from_body,
+    check_length,
+    content_type,
+    fast_json_batch,
+    image_from_upload,
+    uploaded_file,
+)
+from mnist_pipeline.serve.model import (
+    METADATA_FILE,
+    MODEL_CARD_FILE,
+    MODEL_PATH_ENV,
+    LoadedModel,
+    ModelInfo,
+    NoModelError,
+    champion_info,
+    export_champion,
+    fast_predict,
+    load,
+)
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "MAX_BATCH",
+    "MAX_BODY_BYTES",
+    "MAX_UPLOAD_BYTES",
+    "METADATA_FILE",
+    "MODEL_CARD_FILE",
+    "MODEL_PATH_ENV",
+    "NPY_TYPE",
+    "UPLOAD_TYPES",
+    "LoadedModel",
+    "ModelInfo",
+    "NoModelError",
+    "as_batch",
+    "batch_from_body",
+    "champion_info",
+    "check_length",
+    "content_type",
+    "create_app",
+    "export_champion",
+    "fast_json_batch",
+    "fast_predict",
+    "image_from_upload",
+    "input_png",
+    "load",
+    "main",
+    "parser",
+    "uploaded_file",
+]
