@@ -138,7 +138,6 @@ def test_stored_figures_fit_the_page_and_print_sharply():
         )
 
 
-
 # A stand-in for the template's behaviour that the rules correct (Quarto's book template for
 # Typst, orange-book): chapters numbered "1.", each starting on an odd page, a running header
 # with the page number, a part page that sets the state the header reads.
@@ -257,7 +256,11 @@ def markdown_sources():
         for number, cell in enumerate(json.loads(path.read_text())["cells"]):
             if cell["cell_type"] == "markdown":
                 yield f"{path.name} cell {number}", "".join(cell["source"])
-    for path in [ROOT / "README.md", *sorted(ROOT.glob("*.qmd")), *sorted(ROOT.glob("report/*.qmd"))]:
+    for path in [
+        ROOT / "README.md",
+        *sorted(ROOT.glob("*.qmd")),
+        *sorted(ROOT.glob("report/*.qmd")),
+    ]:
         yield str(path.relative_to(ROOT)), path.read_text()
 
 
@@ -289,12 +292,6 @@ def test_every_figure_has_alt_text():
     assert len(figures) >= 21
     missing = [where for where, src in figures if "#| fig-alt:" not in src]
     assert not missing, f"figures without fig-alt: {missing}"
-
-
-def test_no_output_dumps_the_variables_file():
-    for path in sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb")):
-        for cell in json.loads(path.read_text())["cells"]:
-            assert "yaml_block(" not in "".join(cell["source"]), f"{path.name} prints the variables"
 
 
 def test_the_percent_sign_never_starts_a_line_in_prose():

@@ -220,7 +220,8 @@ def test_the_evaluation_run_links_the_runs_logs_the_rule_and_describes_the_versi
     assert run.data.params["champion_rule"].startswith("one-standard-error rule")
     assert run.data.params["test_look_model_1"] == "abc"
     assert run.data.metrics["test_accuracy_model_1"] == 0.5
-    assert tracking.version_description(version) == "## Model details\n"
+    registered = tracking.client().get_model_version(config.registered_model(), version)
+    assert registered.description == "## Model details\n"
 
 
 @pytest.fixture

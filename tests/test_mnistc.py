@@ -165,11 +165,6 @@ def test_corrupt_all_uses_one_derived_seed_per_corruption():
     assert seeds != [mnistc.corruption_seed(6, name) for name in mnistc.CORRUPTIONS]
 
 
-def test_paper_figures_name_known_corruptions_as_accuracies():
-    assert set(mnistc.PAPER_CNN_ACCURACY) <= set(mnistc.CORRUPTIONS)
-    assert all(0.0 < value <= 1.0 for value in mnistc.PAPER_CNN_ACCURACY.values())
-
-
 # --------------------------------------------------------------------------- noise
 
 

@@ -74,17 +74,6 @@ def test_lower_first_keeps_acronyms():
     assert narrate.lower_first("A dense network (MLP)") == "a dense network (MLP)"
 
 
-def test_mcnemar_readout_names_models_and_reads_the_p_value():
-    table = pd.DataFrame(
-        {"first": ["m4", "m2"], "second": ["m2", "m3"], "a_only": [56, 44], "b_only": [28, 42],
-         "p_value": [0.003, 0.91]}
-    )  # fmt: skip
-    text = narrate.mcnemar_readout(table, name=str.upper)
-    first, second = text.splitlines()
-    assert first.startswith("- M4 against M2: 56 images") and "a real difference" in first
-    assert "p = 0.91" in second and "no evidence" in second
-
-
 def _runs() -> pd.DataFrame:
     rows = [
         ("model_4", "Model 4: an augmented, robust CNN", 0.995, 30, float("nan")),

@@ -332,8 +332,3 @@ def set_version_description(version: str, text: str) -> None:
     """Write ``text`` (Markdown: the model card) as a registered version's description,
     which the MLflow UI shows on the version's page."""
     client().update_model_version(config.registered_model(), version, description=text)
-
-
-def version_description(version: str) -> str:
-    """The description of a registered model version ("" when it has none)."""
-    return client().get_model_version(config.registered_model(), version).description or ""

@@ -55,8 +55,3 @@ def source(obj: object, summary: str) -> Markdown:
     return Markdown(
         f"<details><summary>{summary}</summary>\n\n```python\n{code}\n```\n\n</details>"
     )
-
-
-def yaml_block(text: str) -> Markdown:
-    """Show YAML text as a code block."""
-    return Markdown(f"```yaml\n{text.rstrip()}\n```")

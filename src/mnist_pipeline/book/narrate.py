@@ -7,7 +7,7 @@ is printed by the code that computed it and cannot drift from the result.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -231,27 +231,6 @@ def lower_first(title: str) -> str:
     unchanged."""
     first = title.split(" ", 1)[0]
     return title[:1].lower() + title[1:] if first[1:].islower() or len(first) == 1 else title
-
-
-def mcnemar_readout(table: pd.DataFrame, name: Callable[[str], str] = str) -> str:
-    """One bullet per McNemar test: the discordant counts, the p-value and what it means.
-
-    Args:
-        table: columns ``first``, ``second``, ``a_only``, ``b_only``, ``p_value``.
-        name: turns a model key into the name a reader sees (``specs.label``).
-    """
-    lines = []
-    for row in table.itertuples():
-        verdict = (
-            "a real difference at the 5 % level."
-            if row.p_value < 0.05
-            else "no evidence of a difference at the 5 % level."
-        )
-        lines.append(
-            f"- {name(row.first)} against {name(row.second)}: {row.a_only} images only the first "
-            f"gets right, {row.b_only} only the second; p {p_clause(row.p_value)}, {verdict}"
-        )
-    return "\n".join(lines)
 
 
 def target_suite(table: pd.DataFrame, key: str, target: float, unseen: tuple[str, ...]) -> str:

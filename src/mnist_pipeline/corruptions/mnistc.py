@@ -108,18 +108,6 @@ CORRUPTIONS: tuple[str, ...] = (
     "canny_edges",
 )
 
-# Test accuracy of the paper's clean-trained CNN per corruption, as fractions, keyed like
-# CORRUPTIONS. Only figures read in the paper itself (PAPER_CNN_SOURCE) belong here, never
-# recalled or estimated ones. It is empty because no stored copy of the paper's results table
-# could be read from this machine (offline; the searchable copies of arXiv:1906.02337 hold its
-# abstract and introduction only), so a comparison with the paper must wait for that table.
-PAPER_CNN_ACCURACY: dict[str, float] = {}
-PAPER_CNN_SOURCE = (
-    "Mu, N. and Gilmer, J. (2019). MNIST-C: A Robustness Benchmark for Computer Vision. "
-    "arXiv:1906.02337."
-)
-
-
 # --------------------------------------------------------------------------- input checks
 
 

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from mnist_pipeline import metrics
-from mnist_pipeline.book import narrate
 from mnist_pipeline.corruptions import mnistc, target
 from mnist_pipeline.models import specs
 
@@ -119,9 +118,3 @@ def accuracy_grid(long: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:
         .rename(columns=specs.label)
         .rename_axis(index="corruption", columns=None)
     )
-
-
-def with_reference(grid: pd.DataFrame, reference: Mapping[str, float], name: str) -> pd.DataFrame:
-    """``grid`` with a column of published accuracies (fractions) per row, "-" where none."""
-    column = [narrate.pct(reference[row], 1) if row in reference else "-" for row in grid.index]
-    return grid.assign(**{name: column})
