@@ -137,8 +137,9 @@ bench-serve: data ## time this service against `mlflow models serve` on the cham
 export-model: $(STAMP) ## save the champion into build/champion/ for the Docker image
 	$(PY) -m mnist_pipeline.serve --export build/champion
 
-lint: $(STAMP) ## check style with ruff (package, tests, notebooks)
+lint: $(STAMP) ## check style with ruff (package, tests, notebooks) and the package's layers (import-linter)
 	$(VENV)/bin/ruff check src tests notebooks report
+	$(VENV)/bin/lint-imports --config pyproject.toml
 
 format: $(STAMP) ## format with ruff
 	$(VENV)/bin/ruff format src tests
