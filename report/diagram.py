@@ -1,8 +1,9 @@
 """Draw the structure diagram of the report (report/figures/structure.png) from this source.
 
-The package's box lists the modules found in ``src/mnist_pipeline/`` and the notebooks' box
-the chapters found in ``notebooks/``, so a module or chapter added or removed changes the
-diagram (and the test that compares it with the committed image fails until it is redrawn).
+The package's box lists the subpackages and top-level modules found in ``src/mnist_pipeline/``
+and the notebooks' box the chapters found in ``notebooks/``, so a part or chapter added or
+removed changes the diagram (and the test that compares it with the committed image fails until
+it is redrawn).
 
 Run from the repository root: ``.venv/bin/python report/diagram.py`` (``make report`` does).
 The PNG is committed so the book renders it in HTML and PDF alike; a test redraws it and
@@ -26,26 +27,35 @@ NOTEBOOKS = ROOT / "notebooks"
 
 
 def modules(package: Path = PACKAGE) -> dict[str, str]:
-    """The package's public modules, read from its source without importing it.
+    """The package's parts, read from its source without importing it.
+
+    A part is a public top-level module (``config``) or a subpackage (``data/``, described by
+    its ``__init__.py``); what a subpackage holds is the structure appendix's to say.
 
     Args:
         package: the package's folder.
 
     Returns:
-        Module name to its docstring's first paragraph on one line, alphabetically; modules
-        whose name starts with an underscore (``__init__``, ``_tf``) are private and left out.
+        Part name to its docstring's first paragraph on one line, alphabetically; names that
+        start with an underscore (``__init__``, ``_tf``, ``__pycache__``) are private and left out.
 
     Raises:
-        ValueError: for a module without a docstring, which the diagram cannot describe.
+        ValueError: for a part without a docstring, which the diagram cannot describe.
     """
     found = {}
-    for path in sorted(package.glob("*.py")):
-        if path.stem.startswith("_"):
+    for path in sorted(package.iterdir()):
+        if path.name.startswith("_"):
             continue
-        doc = (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "").strip()
+        if path.is_dir() and (path / "__init__.py").is_file():
+            name, source = f"{path.name}/", path / "__init__.py"
+        elif path.suffix == ".py":
+            name, source = path.stem, path
+        else:
+            continue
+        doc = (ast.get_docstring(ast.parse(source.read_text(encoding="utf-8"))) or "").strip()
         if not doc:
-            raise ValueError(f"{path.name} has no docstring")
-        found[path.stem] = " ".join(doc.split("\n\n")[0].split())
+            raise ValueError(f"{source.relative_to(package).as_posix()} has no docstring")
+        found[name] = " ".join(doc.split("\n\n")[0].split())
     return found
 
 
