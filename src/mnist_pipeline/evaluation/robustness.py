@@ -43,7 +43,7 @@ def robustness_curves(
 
 
 def target_suite(images: np.ndarray, seed: int) -> dict[str, np.ndarray]:
-    """The target suite: each corruption of :mod:`robustness` at the study's target strength."""
+    """The target suite: each corruption of :mod:`corruptions.target` at the study's target strength."""
     return {
         name: target.corrupt(images, name, c.target, seed) for name, c in target.CORRUPTIONS.items()
     }
