@@ -1,6 +1,7 @@
 """Metrics with their uncertainty, confusion matrices, mistakes and comparisons
 (:mod:`.scores`), and calibration (:mod:`.calibration`): every public name of both, as
-``metrics.<name>``.
+``metrics.<name>``. Image-level statistics for corrupted copies of the same images are in
+:mod:`.clustered` (``from mnist_pipeline.metrics import clustered``).
 """
 
 from mnist_pipeline.metrics.calibration import (

@@ -1,0 +1,64 @@
+"""Non-digit images for the detector's evaluation: seeded, of the promised kinds, cheap."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from mnist_pipeline.data import nondigits, user_images
+
+
+def _font_or_skip() -> None:
+    try:
+        nondigits.font_path(nondigits.FONTS[0])
+    except nondigits.MissingFontError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"{error}; .ci/run installs it, so under CI this is a failure")
+        pytest.skip(str(error))
+
+
+@pytest.mark.parametrize("family", nondigits.FAMILIES)
+def test_each_family_is_seeded_greyscale_and_of_the_promised_size(family):
+    if family == "letters":
+        _font_or_skip()
+    images = nondigits.generate(family, 12, seed=3)
+    assert images.shape == (12, nondigits.SIDE, nondigits.SIDE) and images.dtype == np.uint8
+    assert np.array_equal(images, nondigits.generate(family, 12, seed=3))
+    assert not np.array_equal(images, nondigits.generate(family, 12, seed=4))
+    assert len({image.tobytes() for image in images}) == 12  # no two alike
+
+
+def test_the_families_differ_in_kind():
+    noise = nondigits.generate("uniform_noise", 20, seed=0)
+    blank = nondigits.generate("near_blank", 20, seed=0)
+    blobs = nondigits.generate("gaussian_blobs", 20, seed=0)
+    assert noise.std() > 60  # every pixel at random
+    assert (blank > 100).mean() < 0.01  # one small mark on a dark canvas
+    assert (np.abs(np.diff(blobs.astype(float), axis=2)) < 20).mean() > 0.95  # smooth
+
+
+def test_letters_say_which_letter_they_are():
+    _font_or_skip()
+    labels = nondigits.letter_labels(30, seed=1)
+    assert len(labels) == 30 and set(labels) <= set(nondigits.LETTERS)
+    images = nondigits.generate("letters", 30, seed=1)
+    assert all((image > 128).any() for image in images)  # each letter left ink
+
+
+def test_the_service_s_preparation_accepts_some_and_reports_what_it_refused():
+    canvases = np.concatenate(
+        [nondigits.generate("scribbles", 5, seed=0), np.zeros((2, 56, 56), np.uint8)]
+    )
+    inputs, refused = nondigits.as_inputs(canvases, user_images.to_mnist)
+    assert refused.tolist() == [False] * 5 + [True] * 2  # blank canvases are refused
+    assert inputs.shape == (5, 28, 28, 1) and inputs.dtype == np.float32
+
+
+def test_bad_requests_are_refused():
+    with pytest.raises(ValueError, match="unknown family 'cats'"):
+        nondigits.generate("cats", 3, seed=0)
+    with pytest.raises(ValueError, match="at least 0"):
+        nondigits.generate("scribbles", -1, seed=0)
+    assert nondigits.generate("scribbles", 0, seed=0).shape == (0, 56, 56)
