@@ -14,8 +14,8 @@ EXPECTED_PARAMS = {
     "model_1": 693_962,
     "model_2": 225_034,
     "model_3": 431_626,
-    "model_4": 82_522,
-    "model_4_no_aug": 82_522,  # augmentation layers have no weights: the ablation is exact
+    "model_4": 82_522 + 81,  # the high-pass filter's 9 x 9 fixed weights (not trained)
+    "model_4_no_aug": 82_522,  # augmentation and standardisation have no weights
     "mlp": 669_706,
 }
 KERAS = sorted(key for key, spec in specs.SPECS.items() if spec.family == "keras")
@@ -62,15 +62,40 @@ def test_the_study_claims_and_bars_are_in_the_specs():
     assert {s.group for s in specs.SPECS.values()} == {"baseline", "study", "beyond", "ablation"}
 
 
-def test_the_ablation_is_model_4_without_its_augmentation_and_nothing_else():
-    full, ablated = specs.get("model_4"), specs.get("model_4_no_aug")
+@pytest.mark.parametrize("design", list(models.DESIGNS))
+def test_every_design_is_the_ablation_plus_its_robustness_layers_and_nothing_else(design):
+    full, ablated = specs.model_4(design), specs.get("model_4_no_aug")
     protocol = ("epochs", "batch_size", "learning_rate", "cosine_decay", "recalibrate_batchnorm")
     assert all(getattr(full, f) == getattr(ablated, f) for f in protocol)
-    with_aug, without = full.builder(), ablated.builder()
-    assert [type(layer).__name__ for layer in with_aug.layers[1:]] == [
-        type(layer).__name__ for layer in without.layers
+    robust, plain = full.builder(), ablated.builder()
+    added = {"augmentation", "highpass", "standardise"}
+    assert [type(layer).__name__ for layer in robust.layers if layer.name not in added] == [
+        type(layer).__name__ for layer in plain.layers
     ]
-    assert type(with_aug.layers[0]).__name__ == "Sequential"  # the augmentation block
+    chosen = models.DESIGNS[design]
+    names = [layer.name for layer in robust.layers]
+    assert ("augmentation" in names) == (chosen.policy != "none")
+    assert ("standardise" in names) == (chosen.normalise is not None)
+    assert ("highpass" in names) == (chosen.normalise == "highpass")
+    assert specs.design_of(full) == design and specs.design_of(specs.get("model_2")) is None
+
+
+def test_the_highpass_filter_removes_a_flat_background_and_is_frozen():
+    model = models.build_robust_cnn("highpass")
+    layer = model.get_layer("highpass")
+    assert not layer.trainable
+    kernel = layer.get_weights()[0]
+    assert kernel.sum() == pytest.approx(0.0, abs=1e-6)  # a constant image maps to zero
+    flat = np.full((1, 28, 28, 1), 0.4, np.float32)
+    centre = np.asarray(layer(flat))[0, 8:20, 8:20, 0]
+    np.testing.assert_allclose(centre, 0.0, atol=1e-6)
+
+
+def test_an_unknown_design_is_refused():
+    with pytest.raises(ValueError, match="unknown design"):
+        specs.model_4("magic")
+    with pytest.raises(ValueError, match="unknown design"):
+        models.build_robust_cnn("magic")
 
 
 def test_a_cosine_schedule_decays_to_zero_over_training():
@@ -148,14 +173,12 @@ def test_the_augmentation_names_stay_reachable_from_models():
 def test_the_spec_table_is_for_readers():
     table = specs.as_table(specs.get("model_4_no_aug"), specs.get("pca_svm"), specs.get("model_3"))
     assert list(table.index) == [
-        "model 4 without augmentation",
+        "the ablation",
         "RBF SVM on 50 PCA components",
         "model 3",
     ]
-    assert table.loc["model 4 without augmentation", "builder"] == (
-        "build_augmented_cnn(augment=False)"
-    )
+    assert table.loc["the ablation", "builder"] == "build_robust_cnn(design='plain')"
     assert table.loc["RBF SVM on 50 PCA components", "epochs"] == "-"  # no "0 epochs"
     assert table.loc["model 3", "epochs"] == 12  # the study's protocol, whatever the profile
-    assert table.loc["model 4 without augmentation", "epochs"] == specs.get("model_4").epochs
+    assert table.loc["the ablation", "epochs"] == specs.get("model_4").epochs
     assert table.loc["model 3", "reported validation"] == "99.2\u00a0%"

@@ -44,6 +44,10 @@ ACCURACY_TARGET = 0.995
 ROBUSTNESS_TARGET = 0.95
 MNISTC_TARGET = 0.90
 
+# The "not a digit" detector logged with every registered model: fitted on the features of
+# this many training digits, its threshold refuses this share of validation digits.
+DETECTOR_TRAIN_IMAGES = 10_000
+DETECTOR_REJECT = 0.01
 # MLflow: one experiment and one registered model per profile (see experiment_name), with a
 # "champion" alias.
 MLFLOW_DB = PROJ_ROOT / "mlflow.db"
@@ -80,6 +84,9 @@ class Profile:
         search_epochs: epochs per search trial.
         search_train: training images of each search trial.
         n_corrupted: test images in the seeded sample the corruption suites corrupt.
+        selection_train: training images of each candidate design of model 4.
+        selection_epochs: epochs of each candidate design.
+        selection_images: validation images the validation corruption suite corrupts.
         learns_bar: where set, the validation accuracy every model must clear in place of its
             spec's bar: proof that it learns (chance is 10 %), not of its quality.
     """
@@ -92,6 +99,9 @@ class Profile:
     search_epochs: int
     search_train: int
     n_corrupted: int
+    selection_train: int | None
+    selection_epochs: int
+    selection_images: int
     learns_bar: float | None = None
 
     @property
@@ -136,6 +146,9 @@ PROFILES = {
         search_epochs=2,
         search_train=10_000,
         n_corrupted=2_000,
+        selection_train=20_000,
+        selection_epochs=4,
+        selection_images=2_000,
     ),
     # Every code path in minutes: the code is checked, not the study.
     "smoke": Profile(
@@ -150,6 +163,9 @@ PROFILES = {
         search_epochs=1,
         search_train=1_000,
         n_corrupted=200,
+        selection_train=1_000,
+        selection_epochs=1,
+        selection_images=100,
         learns_bar=0.5,
     ),
 }

@@ -215,8 +215,13 @@ def champion_section(result, confident: float = 0.99) -> dict[str, object]:
         "temperature": f"{calibration['temperature']:.2f}",
         "confident_errors": int((wrong["confidence"] >= confident).sum()),
         "kind": specs.get(key).title,
-        "augmented": "yes" if specs.get(key).builder is models.build_augmented_cnn else "no",
+        "augmented": "yes" if _robust_design(specs.get(key)) else "no",
     }
+
+
+def _robust_design(spec: specs.ModelSpec) -> bool:
+    design = specs.design_of(spec)
+    return design is not None and models.DESIGNS[design].robust
 
 
 def decisions(result, n_val: int, mnistc_mean: pd.Series, n_corrupted: int) -> dict[str, str]:

@@ -12,25 +12,29 @@ from mnist_pipeline.models.augment import (
     for_inference,
 )
 from mnist_pipeline.models.cnn import (
+    DESIGNS,
     STEPS_PER_EXECUTION,
-    build_augmented_cnn,
+    Design,
     build_baseline_cnn,
     build_batchnorm_cnn,
     build_deeper_cnn,
+    build_robust_cnn,
     build_tunable_cnn,
     compile_model,
     summary_table,
 )
 
 __all__ = [
+    "DESIGNS",
     "STEPS_PER_EXECUTION",
+    "Design",
     "RandomNoise",
     "RandomStrokeWidth",
     "augmentation",
-    "build_augmented_cnn",
     "build_baseline_cnn",
     "build_batchnorm_cnn",
     "build_deeper_cnn",
+    "build_robust_cnn",
     "build_tunable_cnn",
     "compile_model",
     "for_inference",

@@ -7,6 +7,9 @@ training protocol lives in one place.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from mnist_pipeline import config
@@ -14,13 +17,16 @@ from mnist_pipeline._tf import keras
 from mnist_pipeline.models.augment import augmentation
 
 __all__ = [
+    "DESIGNS",
     "STEPS_PER_EXECUTION",
-    "build_augmented_cnn",
+    "Design",
     "build_baseline_cnn",
     "build_batchnorm_cnn",
     "build_deeper_cnn",
+    "build_robust_cnn",
     "build_tunable_cnn",
     "compile_model",
+    "highpass_kernel",
     "summary_table",
 ]
 layers = keras.layers
@@ -166,8 +172,72 @@ def _conv_bn(filters: int, kernel: int, strides: int = 1, padding: str = "same")
     ]
 
 
-def build_augmented_cnn(augment: bool = True) -> keras.Model:
-    """Model 4: augmentation, then a batch-normalised CNN with strided convolutions.
+@dataclass(frozen=True)
+class Design:
+    """One candidate design of model 4: what it learns from, and how it sees its input.
+
+    Attributes:
+        name: the key of :data:`DESIGNS`, logged with every run of it.
+        policy: the training augmentation (:data:`augment.POLICIES`).
+        normalise: inside the model, before the first convolution: ``None``; ``"image"``,
+            each image standardised to mean 0 and standard deviation 1 (Keras'
+            ``LayerNormalization`` over the image, so it travels with the model); or
+            ``"highpass"``, a fixed filter that removes the image's smooth background (the
+            image minus its Gaussian blur, sigma 2 pixels), then the same standardisation.
+    """
+
+    name: str
+    policy: str
+    normalise: str | None = None
+
+    @property
+    def robust(self) -> bool:
+        """Whether the design adds anything for robustness (augmentation or normalisation)."""
+        return self.policy != "none" or self.normalise is not None
+
+
+DESIGNS: dict[str, Design] = {
+    design.name: design
+    for design in (
+        Design("plain", "none"),
+        Design("geometric", "geometric"),
+        Design("photometric", "photometric"),
+        Design("occlusion", "occlusion"),
+        Design("standardised", "occlusion", "image"),
+        Design("highpass", "occlusion", "highpass"),
+    )
+}
+HIGHPASS_SIGMA = 2.0
+HIGHPASS_SIZE = 9
+
+
+def highpass_kernel(sigma: float = HIGHPASS_SIGMA, size: int = HIGHPASS_SIZE) -> np.ndarray:
+    """A ``(size, size, 1, 1)`` kernel: the identity minus a normalised Gaussian of ``sigma``."""
+    offsets = np.arange(size) - size // 2
+    gauss = np.exp(-(offsets[:, None] ** 2 + offsets[None, :] ** 2) / (2 * sigma**2))
+    kernel = -gauss / gauss.sum()
+    kernel[size // 2, size // 2] += 1.0
+    return kernel[:, :, None, None].astype("float32")
+
+
+def _normalisation(kind: str | None) -> list:
+    if kind is None:
+        return []
+    if kind not in ("image", "highpass"):
+        raise ValueError(f"unknown normalisation {kind!r}; known: image, highpass")
+    standardise = layers.LayerNormalization(
+        axis=(1, 2, 3), center=False, scale=False, name="standardise"
+    )
+    if kind == "image":
+        return [standardise]
+    highpass = layers.Conv2D(
+        1, HIGHPASS_SIZE, padding="same", use_bias=False, trainable=False, name="highpass"
+    )
+    return [highpass, standardise]
+
+
+def build_robust_cnn(design: str = "occlusion") -> keras.Model:
+    """Model 4: one of :data:`DESIGNS`, then a batch-normalised CNN with strided convolutions.
 
     Two stages of Conv(3x3), Conv(3x3) and a strided Conv(5x5) that halves the resolution
     (16 then 32 filters), each stage followed by dropout, then Conv(4x4, 64), dropout and
@@ -176,13 +246,20 @@ def build_augmented_cnn(augment: bool = True) -> keras.Model:
     maps and twice the filters cost eight to nine times as much to train on 2 CPU cores.
 
     Args:
-        augment: ``False`` drops the augmentation layers and keeps everything else: the
-            ablation that measures what augmentation buys.
+        design: a key of :data:`DESIGNS`; ``"plain"`` has neither augmentation nor
+            normalisation: the ablation that measures what they buy.
+
+    Raises:
+        ValueError: for an unknown design.
     """
-    return keras.Sequential(
+    if design not in DESIGNS:
+        raise ValueError(f"unknown design {design!r}; known: {', '.join(DESIGNS)}")
+    chosen = DESIGNS[design]
+    model = keras.Sequential(
         [
             keras.Input(shape=config.INPUT_SHAPE),
-            *([augmentation()] if augment else []),
+            *([augmentation(chosen.policy)] if chosen.policy != "none" else []),
+            *_normalisation(chosen.normalise),
             *_conv_bn(16, 3, padding="valid"),
             *_conv_bn(16, 3, padding="valid"),
             *_conv_bn(16, 5, strides=2),
@@ -192,12 +269,15 @@ def build_augmented_cnn(augment: bool = True) -> keras.Model:
             *_conv_bn(32, 5, strides=2),
             layers.Dropout(0.3),
             *_conv_bn(64, 4, padding="valid"),
-            layers.Flatten(),
+            layers.Flatten(name="features"),
             layers.Dropout(0.3),
             layers.Dense(config.NUM_CLASSES, activation="softmax"),
         ],
-        name="augmented_cnn" if augment else "unaugmented_cnn",
+        name=f"robust_cnn_{design}",
     )
+    if chosen.normalise == "highpass":
+        model.get_layer("highpass").set_weights([highpass_kernel()])
+    return model
 
 
 def summary_table(model: keras.Model) -> pd.DataFrame:

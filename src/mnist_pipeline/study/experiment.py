@@ -10,8 +10,9 @@ and :mod:`mnist_pipeline.evaluation.findings` records the evaluation chapter's o
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,8 +21,10 @@ from mnist_pipeline import config, metrics, plots, tracking
 from mnist_pipeline.book import narrate
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.evaluation.seeds import KIND as SEED_KIND
+from mnist_pipeline.models import detector
 from mnist_pipeline.models.augment import for_inference
 from mnist_pipeline.models.cnn import summary_table
+from mnist_pipeline.models.detector import DigitDetector
 from mnist_pipeline.models.specs import ModelSpec
 from mnist_pipeline.seeding import set_seed
 from mnist_pipeline.study import train
@@ -66,6 +69,7 @@ class RunResult:
     val_labels: np.ndarray
     run_id: str
     model_version: str | None
+    detector: DigitDetector | None = None
 
     @property
     def history(self) -> dict[str, list[float]]:
@@ -151,6 +155,7 @@ def run(
     kind: str = "training",
     callbacks: Sequence = (),
     log_model: bool = True,
+    score: Callable[[object], Mapping[str, float]] | None = None,
 ) -> RunResult:
     """Seed, build, train, evaluate on validation and log one MLflow run for ``spec``.
 
@@ -173,7 +178,11 @@ def run(
         parent_run_id: makes the run a nested child of this run (a search's trials).
         kind: the run's ``kind`` tag; ``latest_runs`` reads ``training`` runs only.
         callbacks: Keras callbacks (a search's pruning).
-        log_model: log figures and the model and register it (not for search trials).
+        log_model: log figures, the model and its "not a digit" detector (``detector.json``,
+            fitted on the model's features of training and validation digits) and register
+            the model (not for search trials).
+        score: more metrics of the trained model, logged on the run (a design candidate's
+            validation corruption suite).
 
     Returns:
         The trained model, its history, validation probabilities and the run's ids.
@@ -188,13 +197,29 @@ def run(
         if training.history:
             tracking.log_history(training.history)
         tracking.log_metrics(run_metrics(val, training.seconds))
-        version = None
+        if score is not None:
+            tracking.log_metrics(score(model))
+        version, digits = None, None
         if log_model:
             tracking.log_figures(_figures(spec, training, splits.y_val, val_proba))
             if spec.family == "keras":
                 tracking.log_text(summary_table(model).to_markdown(index=False), "model_summary.md")
-            version = tracking.log_model(for_inference(model), splits.x_val[:5], spec.key)
-    return RunResult(spec, model, training, val_proba, splits.y_val, active.info.run_id, version)
+            served = for_inference(model)
+            digits = detector.fit_to_model(
+                served,
+                splits.x_train[: config.DETECTOR_TRAIN_IMAGES],
+                splits.y_train[: config.DETECTOR_TRAIN_IMAGES],
+                splits.x_val,
+                reject=config.DETECTOR_REJECT,
+            )
+            tracking.log_text(json.dumps(digits.to_dict()), detector.ARTIFACT)
+            tracking.log_metrics(
+                {"detector_threshold": digits.threshold, "detector_val_reject": digits.reject}
+            )
+            version = tracking.log_model(served, splits.x_val[:5], spec.key)
+    return RunResult(
+        spec, model, training, val_proba, splits.y_val, active.info.run_id, version, digits
+    )
 
 
 def repeat(
