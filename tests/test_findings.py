@@ -88,25 +88,49 @@ def test_robustness_and_mnistc_sections_read_their_tables():
             "accuracy": [0.97, 0.99, 0.995, 0.79, 0.92],
         }
     )
-    section = findings.robustness_section(target, ["model_4"], 2000)
-    # Blur and occlusion are not produced by model 4's augmentation: not in its minimum.
+    section = findings.robustness_section(target, ["model_4"], 2000, ("blur", "occlusion"))
+    # Blur and occlusion are not produced by this model 4's augmentation: not in its minimum.
     assert section == {
         "n_images": "2,000",
         "model_4_min": "97.0\u00a0%",
         "model_4_blur": "99.5\u00a0%",
         "model_4_occlusion": "79.0\u00a0%",
     }
+    assert (
+        findings.robustness_section(target, ["model_4"], 2000, ())["model_4_min"] == "79.0\u00a0%"
+    )
     mnistc = pd.DataFrame(
         {
             "corruption": ["fog", "stripe", "mean"],
             "model": ["model_4"] * 3,
             "accuracy": [0.5, 0.9, 0.7],
+            "ci_low": [0.45, 0.88, 0.68],
+            "ci_high": [0.55, 0.92, 0.72],
+            "n_seeds": [3, 3, 3],
         }
     )
     sections = findings.mnistc_sections(mnistc, ["model_4"], 2000)
     assert sections["mnistc"]["model_4_mean"] == "70.0\u00a0%"
+    assert sections["mnistc"]["model_4_mean_ci"] == "68.0 to 72.0\u00a0%"
+    assert sections["mnistc"]["model_4_seeds"] == 3
     assert sections["mnistc"]["model_4_worst_name"] == "fog"
-    assert sections["mnistc_model_4"] == {"fog": "50.0\u00a0%", "stripe": "90.0\u00a0%"}
+    assert sections["mnistc_model_4"] == {
+        "fog": "50.0\u00a0%",
+        "fog_ci": "45.0 to 55.0\u00a0%",
+        "stripe": "90.0\u00a0%",
+        "stripe_ci": "88.0 to 92.0\u00a0%",
+    }
+
+
+def test_a_design_is_read_back_from_the_logged_architecture():
+    fields = findings.design_fields("robust_cnn_occlusion")
+    assert fields["augmented"] == "yes" and "erasing" in fields["augmentation"]
+    assert findings.design_fields("robust_cnn_plain")["augmented"] == "no"
+    assert findings.design_fields("batchnorm_cnn") == {
+        "augmented": "no",
+        "augmentation": "none",
+        "normalisation": "none",
+    }
 
 
 def card_values(with_seeds: bool) -> dict:
@@ -150,6 +174,21 @@ def card_values(with_seeds: bool) -> dict:
             "model_4_mean": "91.0\u00a0%",
             "model_4_worst": "60.0\u00a0%",
             "model_4_worst_name": "fog",
+            "model_4_mean_ci": "90.0 to 92.0\u00a0%",
+            "model_4_seeds": 3,
+        },
+        "detector": {
+            "threshold": "120.5",
+            "val_refused": "1.0\u00a0%",
+            "digits_refused": "1.1\u00a0%",
+            "uniform_noise_refused": "100.0\u00a0%",
+            "gaussian_blobs_refused": "97.0\u00a0%",
+            "near_blank_refused": "96.0\u00a0%",
+            "natural_patches_refused": "98.0\u00a0%",
+            "letters_refused": "40.0\u00a0%",
+            "scribbles_refused": "55.0\u00a0%",
+            "mnistc_refused_max": "30.0\u00a0%",
+            "mnistc_refused_max_name": "fog",
         },
     }
 
@@ -169,7 +208,8 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
         "met this model twice",
     ]:
         assert value in card
-    assert "not a single digit" in card and "One training seed" in card
+    assert "One training seed" in card
+    assert "refuses 1.1\u00a0% of clean test digits" in card and "40.0\u00a0% of letters" in card
     assert "**Type:** an augmented, robust CNN, 346,026 parameters, trained for 10 epochs" in card
     assert "Training augmentation" in card
     assert card.count("never saw in training") == 1

@@ -181,7 +181,7 @@ def test_champion_choice_names_an_ablation_as_a_control_not_a_runner_up():
     assert "The runner-up, model 2, makes 21 more validation errors" in text
     assert "is more accurate" not in text
     assert text.endswith(
-        " Model 4 without augmentation (99.45\u00a0% on validation) is a control that measures "
+        " The ablation (99.45\u00a0% on validation) is a control that measures "
         "one change, not a candidate."
     )
 

@@ -11,31 +11,63 @@ from mnist_pipeline.corruptions import target as corruptions_target
 from mnist_pipeline.evaluation import robustness
 
 
-def answers():
+class Constant:
+    """A stand-in model whose answer for each image is fixed: ``predict_proba`` on pixels."""
+
+    def __init__(self, answers):
+        self.answers = np.asarray(answers)
+
+    def predict_proba(self, flat):
+        out = np.zeros((len(flat), 10))
+        out[np.arange(len(flat)), self.answers[: len(flat)]] = 1.0
+        return out
+
+
+def correct_table():
     labels = np.array([0, 1, 2, 3])
-    return labels, {
-        "rotation": {"a": np.array([0, 1, 2, 3]), "b": np.array([0, 1, 0, 0])},
-        "noise": {"a": np.array([0, 1, 2, 0]), "b": np.array([0, 0, 0, 0])},
+    suite = {
+        "rotation": np.zeros((4, 28, 28, 1), np.float32),
+        "noise": np.ones((4, 28, 28, 1), np.float32),
     }
+    models = {"a": [Constant([0, 1, 2, 3]), Constant([0, 1, 2, 0])], "b": [Constant([0, 0, 0, 0])]}
+    return robustness.suite_correct(models, suite, labels), list(suite)
 
 
-def test_suite_table_gives_each_accuracy_with_its_interval_and_a_pooled_mean():
-    labels, by_corruption = answers()
-    table = robustness.suite_table(by_corruption, labels).set_index(["corruption", "model"])
-    assert table.loc[("rotation", "a"), "accuracy"] == 1.0
-    assert table.loc[("noise", "b"), "accuracy"] == 0.25
-    assert table.loc[("mean", "a"), "accuracy"] == pytest.approx(7 / 8)
-    assert table.loc[("mean", "b"), "accuracy"] == pytest.approx(3 / 8)
-    assert (table["ci_low"] <= table["accuracy"]).all() and (
-        table["accuracy"] <= table["ci_high"]
-    ).all()
+def test_suite_correct_has_one_row_per_seed_and_corruption():
+    correct, _ = correct_table()
+    assert correct["a"].shape == (2, 2, 4) and correct["b"].shape == (1, 2, 4)
+    assert correct["a"][1, 0].tolist() == [True, True, True, False]
 
 
-def test_suite_mcnemar_pools_every_corrupted_image():
-    labels, by_corruption = answers()
-    result = robustness.suite_mcnemar(by_corruption, labels, "b", "a")
-    assert (result["a_only"], result["b_only"]) == (0, 4)
-    assert result["acc_a"] == pytest.approx(3 / 8) and result["acc_b"] == pytest.approx(7 / 8)
+def test_suite_table_averages_over_seeds_with_intervals_that_hold_the_mean():
+    correct, names = correct_table()
+    table = robustness.suite_table(correct, names).set_index(["corruption", "model"])
+    assert table.loc[("rotation", "a"), "accuracy"] == pytest.approx(7 / 8)
+    assert table.loc[("mean", "b"), "accuracy"] == pytest.approx(1 / 4)
+    assert table.loc[("mean", "a"), "n_seeds"] == 2 and table.loc[("mean", "b"), "n_seeds"] == 1
+    assert (table["ci_low"] <= table["accuracy"]).all()
+    assert (table["accuracy"] <= table["ci_high"]).all()
+    with pytest.raises(ValueError, match="corruptions answered"):
+        robustness.suite_table(correct, ["only one"])
+
+
+def test_the_mean_interval_counts_images_not_copies():
+    # 200 images, 15 copies each, every copy of an image answered alike: 200 pieces of
+    # evidence, not 3,000. The clustered interval is as wide as that of 200 coin flips.
+    rng = np.random.default_rng(0)
+    per_image = rng.random(200) < 0.8
+    correct = {"m": np.repeat(per_image[None, None, :], 15, axis=1)}
+    row = robustness.suite_table(correct, [f"c{i}" for i in range(15)]).set_index("corruption")
+    width = row.loc["mean", "ci_high"] - row.loc["mean", "ci_low"]
+    assert width > 2 * 1.96 * np.sqrt(0.8 * 0.2 / 200) * 0.8  # about 0.11, not 0.03
+
+
+def test_paired_compares_the_same_images_over_seeds():
+    correct, _ = correct_table()
+    result = robustness.paired(correct["b"], correct["a"])
+    assert result["acc_a"] == pytest.approx(1 / 4) and result["acc_b"] == pytest.approx(7 / 8)
+    assert result["difference"] == pytest.approx(5 / 8) and result["n_seeds"] == 1
+    assert result["ci_low"] <= result["difference"] <= result["ci_high"]
 
 
 def test_accuracy_grid_names_models_for_readers_and_keeps_the_order():
@@ -64,12 +96,19 @@ def test_every_model_sees_the_same_corrupted_images():
     held_out = robustness.mnistc_suite(images, seed=3)
     assert list(held_out) == list(mnistc.CORRUPTIONS)
     seen = []
-    answers_ = robustness.suite_predictions(
-        {
-            "a": lambda x: seen.append(x) or np.zeros(len(x), int),
-            "b": lambda x: seen.append(x) or np.ones(len(x), int),
-        },
-        {"stripe": held_out["stripe"]},
+
+    class Watch:
+        def __init__(self, label):
+            self.label = label
+
+        def predict_proba(self, flat):
+            seen.append(flat)
+            out = np.zeros((len(flat), 10))
+            out[:, self.label] = 1.0
+            return out
+
+    correct = robustness.suite_correct(
+        {"a": [Watch(0)], "b": [Watch(1)]}, {"stripe": held_out["stripe"]}, np.ones(6, int)
     )
     np.testing.assert_array_equal(seen[0], seen[1])
-    assert answers_["stripe"]["b"].tolist() == [1] * 6
+    assert correct["b"].all() and not correct["a"].any()

@@ -31,18 +31,16 @@ INPUT_SHAPE = (28, 28, 1)
 # each model's own settings live in its spec (mnist_pipeline.models.specs).
 BATCH_SIZE = 32
 LEARNING_RATE = 1e-3
-# The target suite's corruptions (robustness.CORRUPTIONS) that model 4's augmentation never
-# produces: it rotates, shifts, zooms, adds noise and changes stroke width, but neither blurs nor
-# occludes.
-AUGMENTATION_NOT_COVERED = ("blur", "occlusion")
 
 # The study's business objective: accuracy on unseen data.
 BUSINESS_ACCURACY_BAR = 0.90
 # The project's own targets for model 4, its robust CNN: test accuracy, accuracy under each
-# corruption its augmentation covers (at the target strength), and the mean over MNIST-C.
+# corruption its augmentation covers (at the target strength), the mean over MNIST-C and a floor
+# under each of its corruptions; all over model 4's seeds.
 ACCURACY_TARGET = 0.995
 ROBUSTNESS_TARGET = 0.95
-MNISTC_TARGET = 0.90
+MNISTC_TARGET = 0.92
+MNISTC_FLOOR = 0.75  # no single MNIST-C corruption below this
 
 # The "not a digit" detector logged with every registered model: fitted on the features of
 # this many training digits, its threshold refuses this share of validation digits.

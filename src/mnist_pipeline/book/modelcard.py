@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mnist_pipeline import config
+from mnist_pipeline.models.augment import TARGET_COVERAGE
 
 SECTIONS = (
     "Model details",
@@ -34,7 +35,8 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
 
     Args:
         values: the sections of ``_variables.yml``: ``champion``, ``evaluation``, the
-            champion's own section (key ``champion.key``), ``robustness`` and ``mnistc``.
+            champion's own section (key ``champion.key``), ``robustness``, ``mnistc`` and
+            ``detector``.
 
     Raises:
         KeyError: naming the value that is missing.
@@ -42,8 +44,9 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
     champ = values["champion"]
     model = values[str(champ["key"])]
     ev, robust, mnistc = values["evaluation"], values["robustness"], values["mnistc"]
+    det = values["detector"]
     key = str(champ["key"])
-    unseen = [name for name in config.AUGMENTATION_NOT_COVERED if f"{key}_{name}" in robust]
+    unseen = [name for name in TARGET_COVERAGE if f"{key}_{name}" in robust]
     body = {
         "Model details": (
             f"- **Name:** {champ['name']}, version {champ['version']} of the registered model "
@@ -55,17 +58,28 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
         "Intended use": (
             "- Reading one handwritten digit, 0 to 9, centred on a plain background, as MNIST "
             "digits are: a teaching and reference example of a reproducible study.\n"
-            "- **Not fit for:** anything that is not a single digit. The model has no "
-            "'none of these' answer: a letter, a blank page or a photo is read as some digit, "
-            "often with high confidence. Not for decisions about people, and not for "
-            "handwriting unlike MNIST's without a new evaluation."
+            "- **Not a digit:** a detector logged with the model (a distance in its features, "
+            f"threshold {det['threshold']}, set to refuse {det['val_refused']} of validation "
+            f"digits) refuses {det['digits_refused']} of clean test digits, "
+            + ", ".join(
+                f"{det[f'{name}_refused']} of {name.replace('_', ' ')}"
+                for name in ("uniform_noise", "gaussian_blobs", "near_blank", "natural_patches")
+            )
+            + f"; only {det['letters_refused']} of letters and {det['scribbles_refused']} of "
+            "scribbles, many of which are shaped like digits. An answer for an image it lets "
+            "through is still some digit.\n"
+            "- **Not fit for:** decisions about people, or handwriting unlike MNIST's without a "
+            "new evaluation. Corrupted digits are refused at up to "
+            f"{det['mnistc_refused_max']} ({det['mnistc_refused_max_name']})."
         ),
         "Training and evaluation data": (
             f"- MNIST: {ev['n_train']} training images and {ev['n_val']} held out for "
             f"validation (fixed, seeded split), {ev['n_test']} test images.\n"
             + (
-                "- Training augmentation: rotation, shifts, zoom, noise and thicker or thinner "
-                "strokes, applied on the fly; none of MNIST-C's corruptions is used in training."
+                f"- Training augmentation of the design chosen on validation "
+                f"(`{model.get('design', '-')}`): {model.get('augmentation', '-')}, applied on the "
+                f"fly; in-model normalisation: {model.get('normalisation', 'none')}. None of "
+                "MNIST-C's corruptions is used in training or in the choice of design."
                 if model["augmented"] == "yes"
                 else "- No augmentation: the model trained on MNIST's images as they are."
             )
@@ -101,8 +115,9 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
                 if model["augmented"] == "yes"
                 else ""
             )
-            + f": mean {mnistc[f'{key}_mean']}, lowest {mnistc[f'{key}_worst']} "
-            f"({mnistc[f'{key}_worst_name']})."
+            + f": mean {mnistc[f'{key}_mean']} (95 % interval {mnistc[f'{key}_mean_ci']}, "
+            f"over {mnistc[f'{key}_seeds']} seed(s), images and seeds resampled), lowest "
+            f"{mnistc[f'{key}_worst']} ({mnistc[f'{key}_worst_name']})."
         ),
         "Calibration": (
             f"- Expected calibration error on test {model['ece']} (15 bins); a temperature "

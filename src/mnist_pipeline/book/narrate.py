@@ -39,9 +39,9 @@ def duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} minutes"
 
 
-def interval(low: float, high: float) -> str:
+def interval(low: float, high: float, digits: int = 2) -> str:
     """A 95 % interval of two fractions, in percent: ``"99.33 to 99.61\u00a0%"``."""
-    return f"{100 * low:.2f} to {100 * high:.2f}\u00a0%"
+    return f"{100 * low:.{digits}f} to {100 * high:.{digits}f}\u00a0%"
 
 
 def describe_run(

@@ -75,26 +75,26 @@ def step(first: str, second: str, mcnemar: Mapping[str, float], diff: Mapping[st
     return f"The evidence on {second} against {first} is mixed: {evidence}."
 
 
-def augmentation(
-    with_aug: str,
-    without: str,
-    clean: Mapping[str, float],
-    corrupted: Mapping[str, Mapping[str, float]],
-) -> str:
-    """What augmentation buys: clean accuracy and each robustness suite, paired on images.
+def augmentation(with_aug: str, without: str, paired: Mapping[str, Mapping[str, float]]) -> str:
+    """What the robustness methods buy: on clean digits and on each suite, paired by image.
 
     Args:
         with_aug, without: the two models' names.
-        clean: McNemar on the clean test set (first = without, second = with augmentation),
-            with ``acc_a`` and ``acc_b`` the two accuracies.
-        corrupted: suite name to the same for the pooled corrupted images of that suite.
+        paired: where (``"clean test digits"``, a suite's name) to the comparison of the model
+            without (A) against the model with (B): :func:`metrics.clustered.paired_comparison`
+            over every seed of each.
     """
-    parts = [_paired("on clean test digits", clean, digits=2)]
-    parts += [_paired(f"on {suite}", result) for suite, result in corrupted.items()]
+    parts = [
+        _paired(f"on {where}", result, digits=2 if where.startswith("clean") else 1)
+        for where, result in paired.items()
+    ]
+    n_seeds = min(int(result["n_seeds"]) for result in paired.values())
+    seeds = "one seed each" if n_seeds == 1 else f"{n_seeds} seeds each"
     return (
-        f"Compared with the same network trained without augmentation ({without}), {with_aug} "
-        f"is {'; it is '.join(parts)}. One seed each: how far another seed would move these "
-        "differences is not measured."
+        f"Compared with the same network trained without augmentation or normalisation "
+        f"({without}), {with_aug} is {'; it is '.join(parts)}. Over {seeds}, paired by image: "
+        "each image counts once, scored by the share of its copies read right, and the "
+        "intervals resample images and seeds together; they say nothing of seeds not tried."
     )
 
 
@@ -103,6 +103,10 @@ def paired_code(result: Mapping[str, float]) -> str:
     if result["p_value"] >= ALPHA:
         return "undecided"
     return "more" if result["acc_b"] > result["acc_a"] else "less"
+
+
+def _signed(fraction: float, digits: int) -> str:
+    return f"{'+' if fraction >= 0 else '-'}{100 * abs(fraction):.{digits}f}"
 
 
 def _paired(where: str, result: Mapping[str, float], digits: int = 1) -> str:
@@ -114,30 +118,95 @@ def _paired(where: str, result: Mapping[str, float], digits: int = 1) -> str:
         verdict = f"{code} accurate {where}"
     return (
         f"{verdict} ({pct(result['acc_b'], digits)} against {pct(result['acc_a'], digits)}, "
-        f"{'+' if gain >= 0 else '-'}{points(abs(gain), digits)}, "
-        f"McNemar p {p_clause(result['p_value'])})"
+        f"{_signed(gain, digits)} points, 95 % interval {_signed(result['ci_low'], digits)} to "
+        f"{_signed(result['ci_high'], digits)}, sign-flip p {p_clause(result['p_value'])})"
     )
 
 
-def target_code(value: float, goal: float, n: int) -> str:
-    """``meets`` or ``misses`` a target, or ``at_goal`` within one binomial standard error of
-    it on ``n`` images, where another run could land on either side."""
-    se = math.sqrt(max(value * (1 - value), 1e-12) / n)
-    if abs(value - goal) < se:
-        return "at_goal"
-    return "meets" if value >= goal else "misses"
+def target_met(name: str, check: Mapping, what: str, n_seeds: int) -> str:
+    """Whether a model meets a target, from the value over seeds and its 95 % interval.
 
-
-def target(name: str, value: float, goal: float, what: str) -> str:
-    """Whether a model meets a target, and by how much it falls short or clears it."""
-    gap = value - goal
-    digits = 0 if math.isclose(100 * goal, round(100 * goal)) else 1  # 90 %, 99.5 %
-    if gap >= 0:
-        return f"{name} meets the target of {pct(goal, digits)} {what}: {pct(value, digits + 1)}."
-    return (
-        f"{name} falls short of the target of {pct(goal, digits)} {what} by "
-        f"{points(-gap, digits + 1)}: {pct(value, digits + 1)}."
+    Args:
+        name: the model's name, opening the sentence.
+        check: ``value``, ``ci_low``, ``ci_high``, ``goal``, ``code``, ``straddles``
+            (:func:`mnist_pipeline.evaluation.core.target_check`).
+        what: where the target is measured ("on clean test digits").
+        n_seeds: how many seeds the value averages.
+    """
+    goal, value = check["goal"], check["value"]
+    digits = 0 if math.isclose(100 * goal, round(100 * goal)) else 1
+    seeds = "one seed" if n_seeds == 1 else f"the mean of {n_seeds} seeds"
+    measured = (
+        f"{pct(value, digits + 1)}, {seeds} (95 % interval {100 * check['ci_low']:.{digits + 1}f} "
+        f"to {pct(check['ci_high'], digits + 1)}, images and seeds resampled)"
     )
+    if check["code"] == "meets":
+        head = f"{name} meets the target of {pct(goal, digits)} {what}: {measured}"
+        tail = (
+            "; the interval reaches below the target, so this is not a safe margin"
+            if check["straddles"]
+            else ""
+        )
+    else:
+        head = (
+            f"{name} misses the target of {pct(goal, digits)} {what} by "
+            f"{points(goal - value, digits + 1)}: {measured}"
+        )
+        tail = (
+            "; the interval reaches the target, so the miss is within the noise"
+            if check["straddles"]
+            else ""
+        )
+    return head + tail + "."
+
+
+def refusals(
+    table: pd.DataFrame,
+    must_refuse: Sequence[str],
+    hard: Sequence[str],
+    goal: float,
+    digit_goal: float,
+) -> list[str]:
+    """What the detector refuses, one sentence per target and one on the hard families.
+
+    Args:
+        table: :func:`mnist_pipeline.evaluation.detection.refusal_table`.
+        must_refuse: the families with a target of at least ``goal`` refused.
+        hard: the families reported by their AUROC only.
+        digit_goal: at most this share of clean test digits refused.
+    """
+
+    def share(name: str) -> str:
+        row = table.loc[name]
+        return (
+            f"{pct(row['refused'], 1)} of {int(row['images']):,} (95 % interval "
+            f"{100 * row['ci_low']:.1f} to {pct(row['ci_high'], 1)})"
+        )
+
+    digits = table.loc["digits", "refused"]
+    within = "within" if digits <= digit_goal else "above"
+    first = (
+        f"On clean test digits the detector refuses {share('digits')}, {within} the target of "
+        f"at most {pct(digit_goal, 0)}."
+    )
+    out = [first]
+    met = [n for n in must_refuse if table.loc[n, "refused"] >= goal]
+    missed = [n for n in must_refuse if n not in met]
+    words = {n: n.replace("_", " ") for n in table.index}
+    for group, verb in ((met, "meets"), (missed, "misses")):
+        if group:
+            listed = "; ".join(f"{words[n]} {share(n)}" for n in group)
+            out.append(f"It {verb} the target of refusing at least {pct(goal, 0)} for {listed}.")
+    if hard:
+        listed = "; ".join(
+            f"{words[n]}: {pct(table.loc[n, 'refused'], 1)} refused, AUROC {table.loc[n, 'auroc']:.3f}"
+            for n in hard
+        )
+        out.append(
+            f"Letters and scribbles have no target ({listed}): many are shaped like digits (an O "
+            "like a zero, an l like a one), and a score of distance cannot tell those apart."
+        )
+    return out
 
 
 def oriented(mcnemar: pd.DataFrame, a: str, b: str) -> dict[str, float]:
@@ -193,12 +262,10 @@ def _step_inputs(mcnemar, diffs, test, pairs):
         yield name, (specs.label(a), specs.label(b), oriented(mcnemar, a, b), diff)
 
 
-def ablation(
-    pair: tuple[str, str], clean: Mapping[str, float], corrupted: Mapping[str, Mapping[str, float]]
-) -> str:
-    """:func:`augmentation` for the pair (model without augmentation, model with it)."""
+def ablation(pair: tuple[str, str], paired: Mapping[str, Mapping[str, float]]) -> str:
+    """:func:`augmentation` for the pair (the ablation, model 4)."""
     without, with_aug = pair
-    return augmentation(specs.label(with_aug), specs.label(without), clean, corrupted)
+    return augmentation(specs.label(with_aug), specs.label(without), paired)
 
 
 def against_baselines(

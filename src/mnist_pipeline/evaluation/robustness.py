@@ -3,7 +3,9 @@
 Two suites: the *target suite* (:mod:`mnist_pipeline.corruptions.target`, the corruptions model 4's
 augmentation was designed against, at the study's target strengths, plus occlusion) and MNIST-C
 (:mod:`mnist_pipeline.corruptions.mnistc`, 15 held-out corruptions). Every model sees identical corrupted
-images, so models are compared on the same inputs, and paired tests apply.
+images, so models are compared on the same inputs, paired by image; every repeated model is
+scored on each of its seeds, and the statistics treat the image as the unit (the copies of one
+image are not independent).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pandas as pd
 
 from mnist_pipeline import metrics
 from mnist_pipeline.corruptions import mnistc, target
+from mnist_pipeline.metrics import clustered
 from mnist_pipeline.models import specs
 
 Predict = Callable[[np.ndarray], np.ndarray]
@@ -54,49 +57,87 @@ def mnistc_suite(images: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     return mnistc.corrupt_all(images, seed)
 
 
-def suite_predictions(
-    predicts: Mapping[str, Predict], suite: Mapping[str, np.ndarray]
-) -> dict[str, dict[str, np.ndarray]]:
-    """Every model's labels for every corrupted set: ``{corruption: {model: labels}}``."""
-    return {name: {key: p(batch) for key, p in predicts.items()} for name, batch in suite.items()}
+def seed_models(found: pd.DataFrame, keys: Sequence[str]) -> dict[str, list[object]]:
+    """Every seed's registered model of each of ``keys``, in the order of the seeds.
+
+    Args:
+        found: :func:`mnist_pipeline.evaluation.seeds.runs` (one row per model and seed).
+        keys: the models wanted; one without repeats has its one run.
+    """
+    from mnist_pipeline import tracking
+
+    chosen = found[found["model_key"].isin(keys)].sort_values(["model_key", "seed"])
+    models: dict[str, list[object]] = {key: [] for key in keys}
+    for row in chosen.itertuples():
+        models[row.model_key].append(tracking.load_model_version(row.model_version))
+    return models
+
+
+def suite_correct(
+    models: Mapping[str, Sequence[object]], suite: Mapping[str, np.ndarray], labels: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Whether each seed's model of each key reads each corrupted copy right.
+
+    Returns:
+        Model key to booleans ``(seeds, corruptions, images)``, corruptions in the suite's order.
+    """
+    return {
+        key: np.stack(
+            [
+                np.stack([predictor(model)(batch) == labels for batch in suite.values()])
+                for model in per_seed
+            ]
+        )
+        for key, per_seed in models.items()
+    }
 
 
 def suite_table(
-    predictions: Mapping[str, Mapping[str, np.ndarray]], labels: np.ndarray
+    correct: Mapping[str, np.ndarray], names: Sequence[str], seed: int = 0
 ) -> pd.DataFrame:
-    """Accuracy and 95 % Wilson interval of each model on each corrupted set, and the ``mean``
-    over the sets (its interval pools the sets' images as one sample).
+    """Accuracy of each model under each corruption and on the suite's mean, with intervals
+    that treat the image, not the corrupted copy, as the unit (:mod:`metrics.clustered`).
+
+    The accuracy is the mean over seeds and images; the 95 % interval resamples images and,
+    with several seeds, seeds as well (a two-level bootstrap). The ``mean`` row scores each
+    image by the share of its corrupted copies read right, so the copies of one image are not
+    counted as independent evidence.
+
+    Args:
+        correct: :func:`suite_correct`.
+        names: the suite's corruptions, in the order of ``correct``'s second axis.
 
     Returns:
-        Long format: ``corruption``, ``model``, ``accuracy``, ``ci_low``, ``ci_high``.
+        Long format: ``corruption``, ``model``, ``accuracy``, ``ci_low``, ``ci_high``,
+        ``n_seeds``.
     """
-    keep = ("accuracy", "ci_low", "ci_high")
     rows = []
-    for name, by_model in predictions.items():
-        for key, pred in by_model.items():
-            scores = metrics.accuracy_with_interval(labels, pred)
-            rows.append({"corruption": name, "model": key, **{k: scores[k] for k in keep}})
-    pooled_labels = np.tile(labels, len(predictions))
-    for key in next(iter(predictions.values())):
-        pooled = np.concatenate([by_model[key] for by_model in predictions.values()])
-        scores = metrics.accuracy_with_interval(pooled_labels, pooled)
-        rows.append({"corruption": "mean", "model": key, **{k: scores[k] for k in keep}})
+    for key, answers in correct.items():
+        if answers.shape[1] != len(names):
+            raise ValueError(f"{key}: {answers.shape[1]} corruptions answered, {len(names)} named")
+        parts = {name: answers[:, [i], :] for i, name in enumerate(names)}
+        parts["mean"] = answers
+        for name, part in parts.items():
+            found = clustered.mean_interval(clustered.image_scores(part), seed=seed)
+            rows.append(
+                {
+                    "corruption": name,
+                    "model": key,
+                    "accuracy": found["mean"],
+                    "ci_low": found["ci_low"],
+                    "ci_high": found["ci_high"],
+                    "n_seeds": found["n_seeds"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def suite_mcnemar(
-    predictions: Mapping[str, Mapping[str, np.ndarray]], labels: np.ndarray, a: str, b: str
-) -> dict[str, float]:
-    """McNemar's test of models ``a`` and ``b`` over every corrupted image of a suite, pooled,
-    with both accuracies (``acc_a``, ``acc_b``)."""
-    pred_a = np.concatenate([by_model[a] for by_model in predictions.values()])
-    pred_b = np.concatenate([by_model[b] for by_model in predictions.values()])
-    truth = np.tile(labels, len(predictions))
-    return {
-        **metrics.mcnemar(truth, pred_a, pred_b),
-        "acc_a": float((pred_a == truth).mean()),
-        "acc_b": float((pred_b == truth).mean()),
-    }
+def paired(correct_a: np.ndarray, correct_b: np.ndarray, seed: int = 0) -> dict[str, float]:
+    """B against A on the same corrupted images: each image's share of copies read right,
+    paired by image, over every seed of each (:func:`metrics.clustered.paired_comparison`)."""
+    return clustered.paired_comparison(
+        clustered.image_scores(correct_a), clustered.image_scores(correct_b), seed=seed
+    )
 
 
 def accuracy_grid(long: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:

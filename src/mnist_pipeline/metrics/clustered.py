@@ -94,7 +94,7 @@ def paired_comparison(
 
     Returns:
         ``difference`` (B - A, a fraction), ``ci_low``, ``ci_high``, ``p_value``, ``n_images``,
-        ``acc_a``, ``acc_b``.
+        ``n_seeds`` (the fewer of the two models'), ``acc_a``, ``acc_b``.
 
     Raises:
         ValueError: when the two models were not scored on the same number of images.
@@ -118,6 +118,7 @@ def paired_comparison(
         "ci_high": float(high),
         "p_value": sign_flip_p(per_image, rng),
         "n_images": n_images,
+        "n_seeds": min(a.shape[0], b.shape[0]),
         "acc_a": float(a.mean()),
         "acc_b": float(b.mean()),
     }

@@ -21,6 +21,7 @@ from mnist_pipeline.models.cnn import (
     build_robust_cnn,
     build_tunable_cnn,
     compile_model,
+    design_named,
     summary_table,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "build_robust_cnn",
     "build_tunable_cnn",
     "compile_model",
+    "design_named",
     "for_inference",
     "summary_table",
 ]

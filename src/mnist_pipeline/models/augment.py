@@ -272,6 +272,15 @@ POLICIES: dict[str, tuple[str, ...]] = {
 }
 
 
+# The target suite's corruptions (evaluation) that a policy covers only with one of its layers.
+TARGET_COVERAGE = {"blur": "blur", "occlusion": "erasing"}
+
+
+def unseen_targets(policy: str) -> tuple[str, ...]:
+    """The target suite's corruptions that ``policy`` never produces in training."""
+    return tuple(name for name, layer in TARGET_COVERAGE.items() if layer not in POLICIES[policy])
+
+
 def _layer(name: str) -> layers.Layer:
     seed = config.SEED
     return {

@@ -207,6 +207,15 @@ DESIGNS: dict[str, Design] = {
         Design("highpass", "occlusion", "highpass"),
     )
 }
+
+
+def design_named(architecture: str) -> Design | None:
+    """The design a logged ``architecture`` (``robust_cnn_<design>``) was built with, if any."""
+    if not architecture.startswith("robust_cnn_"):
+        return None
+    return DESIGNS.get(architecture.removeprefix("robust_cnn_"))
+
+
 HIGHPASS_SIGMA = 2.0
 HIGHPASS_SIZE = 9
 

@@ -1,0 +1,71 @@
+"""How the champion's "not a digit" detector is judged: refusal shares, AUROC, targets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mnist_pipeline.book import verdicts
+from mnist_pipeline.evaluation import detection
+
+
+def scores():
+    digits = np.linspace(0.0, 10.0, 200)  # threshold 9.5 refuses 10 of 200 (5 %)
+    families = {
+        "uniform_noise": np.full(100, 50.0),
+        "gaussian_blobs": np.r_[np.full(97, 50.0), np.full(3, 1.0)],
+        "near_blank": np.r_[np.full(50, np.inf), np.full(50, 20.0)],  # half refused by preparation
+        "natural_patches": np.r_[np.full(90, 50.0), np.full(10, 2.0)],
+        "letters": np.linspace(0.0, 20.0, 100),
+        "scribbles": np.linspace(5.0, 30.0, 100),
+    }
+    return digits, families
+
+
+def test_refusal_table_counts_preparation_and_detector_refusals():
+    digits, families = scores()
+    table = detection.refusal_table(digits, families, threshold=9.5)
+    assert list(table.index) == ["digits", *families]
+    assert table.loc["digits", "refused"] == pytest.approx(10 / 200)
+    assert (
+        table.loc["near_blank", "refused"] == 1.0
+        and table.loc["near_blank", "by preparation"] == 50
+    )
+    assert table.loc["gaussian_blobs", "refused"] == pytest.approx(0.97)
+    assert np.isnan(table.loc["digits", "auroc"])
+    assert table.loc["uniform_noise", "auroc"] == 1.0
+    assert 0.5 < table.loc["letters", "auroc"] < 1.0
+    assert (table["ci_low"] <= table["refused"]).all() and (
+        table["refused"] <= table["ci_high"]
+    ).all()
+
+
+def test_target_codes_follow_the_shares():
+    digits, families = scores()
+    codes = detection.target_codes(detection.refusal_table(digits, families, threshold=9.5))
+    assert codes["detector_digits"] == "misses"  # 5 % of digits refused, above 1 %
+    assert codes["detector_uniform_noise"] == "meets"
+    assert codes["detector_gaussian_blobs"] == "meets"
+    assert codes["detector_natural_patches"] == "misses"  # 90 %
+    assert "detector_letters" not in codes
+    strict = detection.refusal_table(digits, families, threshold=10.0)
+    assert detection.target_codes(strict)["detector_digits"] == "meets"
+
+
+def test_the_sentences_say_what_each_target_got():
+    digits, families = scores()
+    table = detection.refusal_table(digits, families, threshold=9.5)
+    said = verdicts.refusals(table, detection.MUST_REFUSE, detection.HARD, 0.95, 0.01)
+    assert "above the target" in said[0]
+    assert any(s.startswith("It meets") and "uniform noise" in s for s in said)
+    assert any(s.startswith("It misses") and "natural patches" in s for s in said)
+    assert "AUROC" in said[-1] and "letters" in said[-1]
+
+
+def test_readers_table_names_sets_and_gives_percent():
+    digits, families = scores()
+    shown = detection.for_readers(detection.refusal_table(digits, families, threshold=9.5))
+    assert shown.loc["near blank", "refused (%)"] == "100.0"
+    assert shown.loc["digits", "AUROC"] == "-"
+    assert isinstance(shown, pd.DataFrame) and shown.index.name == "images of"
