@@ -10,7 +10,7 @@ import pytest
 
 from mnist_pipeline import config, tracking
 from mnist_pipeline.book import modelcard
-from mnist_pipeline.evaluation import findings
+from mnist_pipeline.evaluation import findings, record
 from mnist_pipeline.models import specs
 
 
@@ -223,7 +223,7 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
 
 def test_the_card_is_written_beside_the_variables_file(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_VARIABLES_FILE", str(tmp_path / "_variables.yml"))
-    path = findings.write_card("## Model details\n")
+    path = record.write_card("## Model details\n")
     assert path == str(tmp_path / "report" / "_model-card.md") == str(config.model_card_path())
     assert (tmp_path / "report" / "_model-card.md").read_text() == "## Model details\n"
 
@@ -254,7 +254,7 @@ def test_the_evaluation_run_links_the_runs_logs_the_rule_and_describes_the_versi
             }
         ),
     )
-    eval_id = findings.log(result, {"test_look_model_1": "abc"}, "## Model details\n", mlflow_store)
+    eval_id = record.log(result, {"test_look_model_1": "abc"}, "## Model details\n", mlflow_store)
     run = tracking.client().get_run(eval_id)
     assert run.data.params["training_run_model_1"] == run_id
     assert run.data.params["champion_rule"].startswith("one-standard-error rule")

@@ -1,22 +1,27 @@
-"""What the evaluation found, written where readers look: the numbers of ``_variables.yml``
-(the book's prose quotes them through ``{{< var >}}``), the evaluation run in MLflow, and the
-model card on the champion's registered version. One schema, :func:`report_variables`, builds
-the numbers, and the card and the book both read them, so the two cannot disagree.
+"""What the evaluation found, as the numbers of ``_variables.yml`` (the book's prose quotes them
+through ``{{< var >}}``): one schema, :func:`report_variables`, builds them, and the model card
+and the book both read them, so the two cannot disagree. The robustness and detector sections
+are built in :mod:`.robust_numbers`; :mod:`.record` logs the run and writes the card.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 
 import pandas as pd
 
-from mnist_pipeline import config, evaluation, metrics, models, plots, tracking
+from mnist_pipeline import evaluation, metrics
 from mnist_pipeline.book import narrate, verdicts
 from mnist_pipeline.book.narrate import duration, interval, pct
 from mnist_pipeline.evaluation import detection, ledger
-from mnist_pipeline.models import augment, specs
+from mnist_pipeline.evaluation.robust_numbers import (
+    design_fields,
+    detector_section,
+    mnistc_sections,
+    robustness_section,
+)
+from mnist_pipeline.models import specs
 
 
 def model_entry(run, test: Mapping[str, float], objective: float, n_val: int) -> dict:
@@ -97,129 +102,6 @@ def report_variables(
     return values
 
 
-def log(result, looks: Mapping[str, str], card: str, experiment: str | None = None) -> str:
-    """Log the evaluation's own run and write the model card on the champion's version.
-
-    The run links the training runs it scored by their ids, records which specs met the test
-    set (``looks``, :mod:`mnist_pipeline.evaluation.ledger`) and the champion rule actually used, and
-    carries the test metrics, the chapter's tables and two figures, and the card
-    (``model_card.md``).
-
-    Args:
-        result: what :func:`evaluation.run` returned.
-        looks: :func:`ledger.looks` for the models scored.
-        card: :func:`modelcard.build`.
-        experiment: the MLflow experiment.
-
-    Returns:
-        The evaluation run's id.
-    """
-    champion = result.champion
-    links = {f"training_run_{r.model_key}": r.run_id for r in result.runs.itertuples()}
-    params = {
-        **links,
-        **looks,
-        "champion_model_key": champion["model_key"],
-        "champion_version": champion["model_version"],
-        "champion_rule": evaluation.CHAMPION_RULE,
-    }
-    test_metrics = {
-        f"test_{name}_{key}": float(value)
-        for key, scores in result.test.items()
-        for name, value in scores.items()
-    }
-    tables = {
-        "comparison.md": result.comparison,
-        "seeds.md": result.spread,
-        "mcnemar.md": result.mcnemar,
-        "calibration.md": result.calibration,
-        "robustness_targets.md": result.target,
-        "mnistc.md": result.mnistc,
-    }
-    figures = {
-        "robustness.png": plots.robustness_curves(
-            result.curves.assign(model=result.curves["model"].map(specs.label)),
-            "Accuracy under corruption",
-        ),
-    }
-    with tracking.start_run(config.EVALUATION_RUN, {"kind": "evaluation"}, experiment) as active:
-        tracking.log_params(params)
-        tracking.log_metrics(test_metrics)
-        tracking.log_text(json.dumps(links, indent=2), "training_runs.json")
-        tracking.log_figures(figures)
-        for name, table in tables.items():
-            tracking.log_text(table.to_markdown(), name)
-        tracking.log_text(card, "model_card.md")
-    tracking.set_version_description(str(champion["model_version"]), card)
-    return active.info.run_id
-
-
-def robustness_section(
-    table: pd.DataFrame,
-    keys: list[str],
-    n_images: int,
-    unseen: tuple[str, ...],
-) -> dict[str, str]:
-    """The target suite's numbers per model: the lowest accuracy over the corruptions its
-    augmentation covers, and the accuracy on each corruption it never saw."""
-    values = {"n_images": f"{n_images:,}"}
-    for key in keys:
-        rows = table[(table["model"] == key) & (table["corruption"] != "mean")]
-        seen = rows[~rows["corruption"].isin(unseen)]
-        values[f"{key}_min"] = pct(float(seen["accuracy"].min()), 1)
-        for name in unseen:
-            values[f"{key}_{name}"] = pct(
-                float(rows.loc[rows["corruption"] == name, "accuracy"].iloc[0]), 1
-            )
-    return values
-
-
-def mnistc_sections(table: pd.DataFrame, keys: list[str], n_images: int) -> dict[str, dict]:
-    """MNIST-C's numbers: per model its mean and worst corruption (section ``mnistc``) and its
-    accuracy on each corruption (a section ``mnistc_<key>`` per model), each over the model's
-    seeds with its 95 % interval (images and seeds resampled: ``<name>_ci``)."""
-    summary = {"n_images": f"{n_images:,}"}
-    sections = {}
-    for key in keys:
-        rows = table[table["model"] == key].set_index("corruption")
-        each = rows.drop("mean")
-        worst = each["accuracy"].idxmin()
-        summary[f"{key}_mean"] = pct(float(rows.loc["mean", "accuracy"]), 1)
-        summary[f"{key}_mean_ci"] = interval(
-            rows.loc["mean", "ci_low"], rows.loc["mean", "ci_high"], 1
-        )
-        summary[f"{key}_seeds"] = int(rows.loc["mean", "n_seeds"])
-        summary[f"{key}_worst"] = pct(float(each.loc[worst, "accuracy"]), 1)
-        summary[f"{key}_worst_name"] = str(worst).replace("_", " ")
-        section = {}
-        for name, row in each.iterrows():
-            section[name] = pct(float(row["accuracy"]), 1)
-            section[f"{name}_ci"] = interval(row["ci_low"], row["ci_high"], 1)
-        sections[f"mnistc_{key}"] = section
-    return {"mnistc": summary, **sections}
-
-
-def detector_section(result) -> dict[str, object]:
-    """The champion's "not a digit" detector: its threshold, and what it refuses."""
-    table, found = result.refusals, result.detector
-    values: dict[str, object] = {
-        "threshold": f"{found.threshold:.1f}",
-        "layer": found.layer,
-        "val_refused": pct(found.reject, 1),
-    }
-    for name, row in table.iterrows():
-        values[f"{name}_refused"] = pct(float(row["refused"]), 1)
-        values[f"{name}_ci"] = interval(row["ci_low"], row["ci_high"], 1)
-        values[f"{name}_images"] = f"{int(row['images']):,}"
-        if not math.isnan(row["auroc"]):
-            values[f"{name}_auroc"] = f"{row['auroc']:.3f}"
-    corrupted = result.corrupted_refusals
-    values["mnistc_refused_max"] = pct(float(corrupted.max()), 1)
-    values["mnistc_refused_max_name"] = str(corrupted.idxmax()).replace("_", " ")
-    values["mnistc_refused_mean"] = pct(float(corrupted.mean()), 1)
-    return values
-
-
 def seed_sections(spread: pd.DataFrame) -> dict[str, dict]:
     """Per model with several seeds: which seeds, and validation and test mean ± sd."""
     return {
@@ -247,21 +129,6 @@ def champion_section(result, confident: float = 0.99) -> dict[str, object]:
         "confident_errors": int((wrong["confidence"] >= confident).sum()),
         "kind": specs.get(key).title,
         **design_fields(str(result.champion.get("architecture", ""))),
-    }
-
-
-def design_fields(architecture: str) -> dict[str, str]:
-    """What a model-4 design adds, read from the run's ``architecture`` (``robust_cnn_<design>``):
-    ``augmented`` (yes or no), its ``augmentation`` layers and its in-model ``normalisation``."""
-    design = models.design_named(architecture)
-    if design is None:
-        return {"augmented": "no", "augmentation": "none", "normalisation": "none"}
-    chain = augment.POLICIES[design.policy]
-    return {
-        "design": design.name,
-        "augmented": "yes" if chain else "no",
-        "augmentation": ", ".join(chain) if chain else "none",
-        "normalisation": design.normalise or "none",
     }
 
 
@@ -378,11 +245,3 @@ def from_evaluation(
         objective=objective,
         extra=extra,
     )
-
-
-def write_card(card: str) -> str:
-    """Write the model card where the book's appendix includes it; returns the path written."""
-    path = config.model_card_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(card)
-    return str(path)

@@ -1,5 +1,7 @@
-"""The models: the CNN builders (:mod:`.cnn`), model 4's augmentation (:mod:`.augment`), the
-scikit-learn baselines (:mod:`.baselines`) and the spec of every model (:mod:`.specs`).
+"""The models: the CNN builders (:mod:`.cnn`), model 4's candidate designs (:mod:`.designs`),
+augmentation (:mod:`.augment`, :mod:`.photometric`), the "not a digit" detector
+(:mod:`.detector`), the scikit-learn baselines (:mod:`.baselines`) and the spec of every model
+(:mod:`.specs`).
 
 ``from mnist_pipeline import models`` gives the builders and the augmentation names the
 chapters show (``models.build_deeper_cnn``, ``models.summary_table``, ``models.augmentation``).
@@ -12,18 +14,16 @@ from mnist_pipeline.models.augment import (
     for_inference,
 )
 from mnist_pipeline.models.cnn import (
-    DESIGNS,
     STEPS_PER_EXECUTION,
-    Design,
     build_baseline_cnn,
     build_batchnorm_cnn,
     build_deeper_cnn,
     build_robust_cnn,
     build_tunable_cnn,
     compile_model,
-    design_named,
     summary_table,
 )
+from mnist_pipeline.models.designs import DESIGNS, Design, design_named
 
 __all__ = [
     "DESIGNS",

@@ -144,7 +144,7 @@ def candidates(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 # Model 4's design is chosen on validation (:mod:`mnist_pipeline.study.selection`) among
-# cnn.DESIGNS; the registry holds the design that choice made under the full profile, and the
+# designs.DESIGNS; the registry holds the design that choice made under the full profile, and the
 # chapter that trains model 4 uses whatever its own selection picks (:func:`model_4`).
 MODEL_4_DESIGN = "highpass"
 ABLATION_DESIGN = "plain"
@@ -164,7 +164,7 @@ MODEL_4 = ModelSpec(
 
 
 def model_4(design: str) -> ModelSpec:
-    """Model 4's spec with one of :data:`cnn.DESIGNS`: the same network body and protocol.
+    """Model 4's spec with one of :data:`designs.DESIGNS`: the same network body and protocol.
 
     Raises:
         ValueError: for an unknown design.

@@ -1,6 +1,6 @@
 """Choosing model 4's design on validation images, clean and under the validation suite.
 
-Each candidate of :data:`mnist_pipeline.models.cnn.DESIGNS` trains on the same budget and seed
+Each candidate of :data:`mnist_pipeline.models.designs.DESIGNS` trains on the same budget and seed
 as a nested MLflow run (kind ``selection``) under one parent run, and is scored on the clean
 validation split and on the validation corruption suite
 (:mod:`mnist_pipeline.corruptions.validation`: eight corruptions MNIST-C does not use, at three
@@ -156,7 +156,7 @@ def select(
     """Train every design on one budget and seed, score it on validation, and choose.
 
     Args:
-        designs: keys of :data:`mnist_pipeline.models.cnn.DESIGNS`, simplest first.
+        designs: keys of :data:`mnist_pipeline.models.designs.DESIGNS`, simplest first.
         splits: the prepared data; only training and validation images are used.
         n_train: training images per candidate (``None``: all).
         epochs: epochs per candidate.
