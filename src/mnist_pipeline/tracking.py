@@ -25,7 +25,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 # TensorFlow first, quietly (see _tf): MLflow's Keras flavour would otherwise import it
 # with its start-up log going to the notebook's stderr.
-from mnist_pipeline._tf import keras
+from mnist_pipeline import _tf  # noqa: F401
 
 # isort: split
 import matplotlib.figure
@@ -39,7 +39,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
-from mnist_pipeline import config
+from mnist_pipeline import adapters, config
 from mnist_pipeline.provenance import git_state
 
 # scikit-learn types the baselines hold that skops, MLflow's safe serialisation, does not trust
@@ -245,22 +245,28 @@ def log_model(model: object, x_example: np.ndarray, model_key: str) -> str:
     Returns:
         The new version of ``config.registered_model()``, as a string.
     """
+    adapter = adapters.for_model(model)
     x_example = np.asarray(x_example, dtype=np.float32)
-    if isinstance(model, keras.Model):
-        signature = infer_signature(x_example, np.asarray(model(x_example, training=False)))
-        # Pinned here: MLflow would infer them by loading the model in a fresh process, which
-        # cannot rebuild a custom layer (``augment.for_inference`` drops model 4's before this).
-        requirements = [f"{name}=={version(name)}" for name in ("keras", _tensorflow(), "numpy")]
-        info = mlflow.keras.log_model(
-            model, name="model", signature=signature, pip_requirements=requirements
-        )
-    else:
-        flat = x_example.reshape(len(x_example), -1)
-        signature = infer_signature(flat, model.predict_proba(flat))
-        info = mlflow.sklearn.log_model(
-            model, name="model", signature=signature, skops_trusted_types=SKOPS_TRUSTED_TYPES
-        )
+    signature = infer_signature(*adapter.signature_example(model, x_example))
+    flavour = getattr(mlflow, adapter.family)  # mlflow.keras or mlflow.sklearn
+    info = flavour.log_model(
+        model, name="model", signature=signature, **_FLAVOUR_OPTIONS[adapter.family]()
+    )
     return register_model(info.model_uri, mlflow.active_run().info.run_id, model_key)
+
+
+def _keras_options() -> dict[str, object]:
+    # Pinned here: MLflow would infer them by loading the model in a fresh process, which
+    # cannot rebuild a custom layer (``augment.for_inference`` drops model 4's before this).
+    requirements = [f"{name}=={version(name)}" for name in ("keras", _tensorflow(), "numpy")]
+    return {"pip_requirements": requirements}
+
+
+# What each MLflow flavour needs besides the model and its signature, by family.
+_FLAVOUR_OPTIONS = {
+    "keras": _keras_options,
+    "sklearn": lambda: {"skops_trusted_types": SKOPS_TRUSTED_TYPES},
+}
 
 
 def register_model(model_uri: str, run_id: str, model_key: str) -> str:
@@ -303,8 +309,8 @@ def load_model(uri: str) -> object:
     so loading it needs none of this package's custom layers.
     """
     client()
-    flavors = mlflow.models.get_model_info(uri).flavors
-    return mlflow.keras.load_model(uri) if "keras" in flavors else mlflow.sklearn.load_model(uri)
+    adapter = adapters.for_flavours(mlflow.models.get_model_info(uri).flavors)
+    return getattr(mlflow, adapter.family).load_model(uri)
 
 
 def load_model_version(version: str) -> object:
