@@ -20,7 +20,6 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from mnist_pipeline import config, provenance
-from mnist_pipeline.data import integrity
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 REAL_FINGERPRINT = provenance.package_fingerprint
@@ -361,9 +360,9 @@ def test_the_real_package_fingerprint_leaves_out_the_real_service(tmp_path):
 def test_data_checksum_is_stable_and_stands_for_the_pinned_arrays(monkeypatch):
     checksum = provenance.data_checksum()
     assert HEX64.fullmatch(checksum) and provenance.data_checksum() == checksum
-    pins = dict(integrity.MNIST_EXPECTATION.sha256, y_test="0" * 64)
-    other = dataclasses.replace(integrity.MNIST_EXPECTATION, sha256=pins)
-    monkeypatch.setattr(integrity, "MNIST_EXPECTATION", other)
+    pins = dict(config.MNIST_EXPECTATION.sha256, y_test="0" * 64)
+    other = dataclasses.replace(config.MNIST_EXPECTATION, sha256=pins)
+    monkeypatch.setattr(config, "MNIST_EXPECTATION", other)
     assert provenance.data_checksum() != checksum
 
 

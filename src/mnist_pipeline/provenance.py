@@ -157,9 +157,7 @@ def data_checksum() -> str:
     Returns:
         64 hex characters: the sha256 of the pinned per-array checksums, sorted by name.
     """
-    from mnist_pipeline.data.integrity import MNIST_EXPECTATION  # numpy: only when asked
-
-    pins = "\n".join(f"{k}:{v}" for k, v in sorted(MNIST_EXPECTATION.sha256.items()))
+    pins = "\n".join(f"{k}:{v}" for k, v in sorted(config.MNIST_EXPECTATION.sha256.items()))
     return hashlib.sha256(pins.encode()).hexdigest()
 
 
