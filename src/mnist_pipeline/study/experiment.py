@@ -19,7 +19,6 @@ import numpy as np
 from mnist_pipeline import adapters, config, metrics, plots, tracking
 from mnist_pipeline.book import narrate
 from mnist_pipeline.data.prepare import Splits
-from mnist_pipeline.evaluation.seeds import KIND as SEED_KIND
 from mnist_pipeline.models.augment import for_inference
 from mnist_pipeline.models.cnn import summary_table
 from mnist_pipeline.models.specs import ModelSpec
@@ -31,6 +30,7 @@ from mnist_pipeline.study.runs import (
     MODEL_KEY_TAG,
     PARAMS,
     RUN_COLUMNS,
+    SEED_KIND,
     history,
     latest_run,
     latest_runs,
