@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import nbformat
@@ -426,32 +426,6 @@ def test_variables_stamp_is_plain_strings_one_level_deep(package):
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", values["executed"])
     assert values["wall_time"] == "3.5 min"
     assert yaml.safe_load(yaml.safe_dump({"provenance": values})) == {"provenance": values}
-
-
-def test_provenance_table_shows_stamped_and_unstamped_notebooks(notebook, tmp_path):
-    provenance.stamp(
-        notebook, seconds=210, profile="full", now=datetime(2025, 5, 1, 12, 34, 56, tzinfo=UTC)
-    )
-    other = tmp_path / "04-model-1-baseline-cnn.ipynb"
-    nbformat.write(_notebook(), other)
-    table = provenance.provenance_table([notebook, other])
-    assert list(table.columns) == ["chapter", "profile", "executed", "machine", "wall time"]
-    stamped, unstamped = table.to_dict("records")
-    host = provenance.machine()
-    assert stamped == {
-        "chapter": "03-baselines",
-        "profile": "full",
-        "executed": "2025-05-01 12:34 UTC",
-        "machine": f"{host['cpu']}, {host['cores']} cores",
-        "wall time": "3.5 min",
-    }
-    assert unstamped["chapter"] == "04-model-1-baseline-cnn"
-    assert {unstamped[key] for key in unstamped if key != "chapter"} == {"-"}
-
-
-def test_short_wall_times_are_in_seconds(notebook):
-    provenance.stamp(notebook, seconds=42.2)
-    assert provenance.provenance_table([notebook])["wall time"].tolist() == ["42 s"]
 
 
 # --- command line -------------------------------------------------------------------------

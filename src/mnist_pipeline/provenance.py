@@ -29,7 +29,6 @@ from mnist_pipeline.fingerprints import (  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:  # imported where used: nbformat alone takes seconds to import
     import nbformat
-    import pandas as pd
 
 # The package's own sources and dependency pins: what decides what a run computes.
 CODE_PATHS = ("src", "pyproject.toml", "requirements.lock")
@@ -207,34 +206,6 @@ def variables_stamp(seconds_by_chapter: Mapping[str, float] | None = None) -> di
     if seconds_by_chapter:
         out["wall_time"] = _duration(sum(seconds_by_chapter.values()))
     return out
-
-
-def provenance_table(paths: Sequence[Path]) -> pd.DataFrame:
-    """Where, when and how long each notebook was executed, for the book.
-
-    Args:
-        paths: the notebooks, in the order of the rows.
-
-    Returns:
-        ``chapter``, ``profile``, ``executed`` (UTC, to the minute), ``machine``, ``wall time``;
-        ``-`` where a notebook has no stamp.
-    """
-    import pandas as pd
-
-    rows = []
-    for path in paths:
-        record = _read(path).metadata.get(METADATA_KEY, {}).get("provenance") or {}
-        host = record.get("machine", {})
-        rows.append(
-            (
-                Path(path).stem,
-                record.get("profile", "-"),
-                _when(record["executed"]) if "executed" in record else "-",
-                f"{host['cpu']}, {host['cores']} cores" if host else "-",
-                _duration(record["seconds"]) if "seconds" in record else "-",
-            )
-        )
-    return pd.DataFrame(rows, columns=["chapter", "profile", "executed", "machine", "wall time"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
