@@ -36,7 +36,9 @@ def test_the_package_keeps_its_layers():
     assert "0 broken" in result.stdout
 
 
-def test_book_importing_tracking_breaks_the_contracts(tmp_path):
+def with_import(tmp_path: Path, module: str, line: str) -> subprocess.CompletedProcess:
+    """lint-imports on a copy of the package where ``module`` (a path under the package) gained
+    the import ``line``."""
     source = tmp_path / "src"
     shutil.copytree(
         ROOT / "src" / "mnist_pipeline",
@@ -44,9 +46,22 @@ def test_book_importing_tracking_breaks_the_contracts(tmp_path):
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    book_module = source / "mnist_pipeline" / "book" / "variables.py"
-    book_module.write_text(book_module.read_text() + "\nfrom mnist_pipeline import tracking\n")
-    result = lint_imports(tmp_path, source)
+    changed = source / "mnist_pipeline" / module
+    changed.write_text(changed.read_text() + f"\n{line}\n")
+    return lint_imports(tmp_path, source)
+
+
+def test_training_code_importing_mnistc_breaks_the_contracts(tmp_path):
+    """MNIST-C is the test of robustness: a training or selection module may not reach it."""
+    result = with_import(
+        tmp_path, "models/augment.py", "from mnist_pipeline.corruptions import mnistc_ops"
+    )
+    assert result.returncode != 0
+    assert "never reach MNIST-C BROKEN" in result.stdout
+
+
+def test_book_importing_tracking_breaks_the_contracts(tmp_path):
+    result = with_import(tmp_path, "book/variables.py", "from mnist_pipeline import tracking")
     assert result.returncode != 0
     assert "mnist_pipeline.book.variables -> mnist_pipeline.tracking" in result.stdout
     assert "book takes plain values" in result.stdout and "BROKEN" in result.stdout

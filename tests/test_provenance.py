@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import nbformat
@@ -20,7 +20,6 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from mnist_pipeline import config, provenance
-from mnist_pipeline.data import integrity
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 REAL_FINGERPRINT = provenance.package_fingerprint
@@ -361,9 +360,9 @@ def test_the_real_package_fingerprint_leaves_out_the_real_service(tmp_path):
 def test_data_checksum_is_stable_and_stands_for_the_pinned_arrays(monkeypatch):
     checksum = provenance.data_checksum()
     assert HEX64.fullmatch(checksum) and provenance.data_checksum() == checksum
-    pins = dict(integrity.MNIST_EXPECTATION.sha256, y_test="0" * 64)
-    other = dataclasses.replace(integrity.MNIST_EXPECTATION, sha256=pins)
-    monkeypatch.setattr(integrity, "MNIST_EXPECTATION", other)
+    pins = dict(config.MNIST_EXPECTATION.sha256, y_test="0" * 64)
+    other = dataclasses.replace(config.MNIST_EXPECTATION, sha256=pins)
+    monkeypatch.setattr(config, "MNIST_EXPECTATION", other)
     assert provenance.data_checksum() != checksum
 
 
@@ -427,32 +426,6 @@ def test_variables_stamp_is_plain_strings_one_level_deep(package):
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", values["executed"])
     assert values["wall_time"] == "3.5 min"
     assert yaml.safe_load(yaml.safe_dump({"provenance": values})) == {"provenance": values}
-
-
-def test_provenance_table_shows_stamped_and_unstamped_notebooks(notebook, tmp_path):
-    provenance.stamp(
-        notebook, seconds=210, profile="full", now=datetime(2025, 5, 1, 12, 34, 56, tzinfo=UTC)
-    )
-    other = tmp_path / "04-model-1-baseline-cnn.ipynb"
-    nbformat.write(_notebook(), other)
-    table = provenance.provenance_table([notebook, other])
-    assert list(table.columns) == ["chapter", "profile", "executed", "machine", "wall time"]
-    stamped, unstamped = table.to_dict("records")
-    host = provenance.machine()
-    assert stamped == {
-        "chapter": "03-baselines",
-        "profile": "full",
-        "executed": "2025-05-01 12:34 UTC",
-        "machine": f"{host['cpu']}, {host['cores']} cores",
-        "wall time": "3.5 min",
-    }
-    assert unstamped["chapter"] == "04-model-1-baseline-cnn"
-    assert {unstamped[key] for key in unstamped if key != "chapter"} == {"-"}
-
-
-def test_short_wall_times_are_in_seconds(notebook):
-    provenance.stamp(notebook, seconds=42.2)
-    assert provenance.provenance_table([notebook])["wall time"].tolist() == ["42 s"]
 
 
 # --- command line -------------------------------------------------------------------------

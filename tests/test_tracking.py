@@ -98,7 +98,7 @@ def test_model_4_loads_in_a_process_that_never_imported_its_custom_layers(mlflow
 def test_the_logged_model_pins_the_tensorflow_build_installed_here(monkeypatch):
     from importlib.metadata import PackageNotFoundError
 
-    from mnist_pipeline import tracking
+    from mnist_pipeline.tracking import registry as tracking
 
     def only_tensorflow(name):
         if name == "tensorflow-cpu":

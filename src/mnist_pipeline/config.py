@@ -1,4 +1,4 @@
-"""Project-wide constants: paths, seed, split sizes and the MLflow defaults.
+"""Project-wide constants: paths, seed, split sizes, MNIST's pins and the MLflow defaults.
 
 Nothing here touches the file system or MLflow: paths are only computed, and
 environment variables are read when a function asks for them, so importing
@@ -54,6 +54,29 @@ CHAMPION_ALIAS = "champion"
 
 # Data loading: how long the canonical download may take before the next source is tried.
 DOWNLOAD_TIMEOUT_S = 20.0
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What verified data must match: sha256 of each array's C-contiguous bytes, label counts."""
+
+    sha256: dict[str, str]
+    train_counts: tuple[int, ...]
+    test_counts: tuple[int, ...]
+    image_shape: tuple[int, int] = IMAGE_SHAPE
+
+
+# MNIST's pins: data.integrity verifies the arrays against them, provenance stamps their digest.
+MNIST_EXPECTATION = Expectation(
+    sha256={
+        "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
+        "y_train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
+        "x_test": "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+        "y_test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
+    },
+    train_counts=(5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949),
+    test_counts=(980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009),
+)
 
 # The numbers the prose chapters quote, written by the chapters that compute them and read
 # by Quarto's {{< var >}} shortcode.

@@ -1,13 +1,12 @@
 """What code, data, budget and machine an output came from: a run's git state, a notebook's stamp.
 
+The fingerprints of code it records are :mod:`mnist_pipeline.fingerprints`' (re-exported here).
 Cheap to import (``tracking`` imports it): TensorFlow, MLflow, nbformat and pandas stay out."""
 
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
-import json
 import os
 import platform
 import shutil
@@ -16,23 +15,23 @@ import sys
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
-from fnmatch import fnmatchcase
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mnist_pipeline import config
+from mnist_pipeline.fingerprints import (  # noqa: F401 (re-exported)
+    PACKAGE_ROOT,
+    SERVICE_PARTS,
+    notebook_code_fingerprint,
+    package_fingerprint,
+)
 
 if TYPE_CHECKING:  # imported where used: nbformat alone takes seconds to import
     import nbformat
-    import pandas as pd
 
 # The package's own sources and dependency pins: what decides what a run computes.
 CODE_PATHS = ("src", "pyproject.toml", "requirements.lock")
-PACKAGE_ROOT = Path(__file__).resolve().parent
-# The service (HTTP API, client, benchmark): globs matched whole against POSIX paths relative to
-# the package. It changes no result, so package_fingerprint() leaves it out: no re-execution.
-SERVICE_PARTS = ("serve/*",)
 METADATA_KEY = "mnist_pipeline"
 REEXECUTE = "re-execute it with make notebooks"
 # Each library's key in a stamp, and its distributions: the first one installed counts.
@@ -64,53 +63,6 @@ def git_state() -> dict[str, str]:
     changes = _run("git", *status, cwd=config.PROJ_ROOT)
     dirty = "unknown" if changes is None else str(bool(changes)).lower()
     return {"git_commit": commit, "git_dirty": dirty}
-
-
-def _cell_code(source: str | list[str]) -> str:
-    lines = "".join(source).splitlines()
-    kept = [line.rstrip() for line in lines if not line.strip().startswith("#|")]
-    return "\n".join(kept).strip("\n")
-
-
-def notebook_code_fingerprint(nb: nbformat.NotebookNode) -> str:
-    """The sha256 of a notebook's code cells, in order, blind to all that is not code.
-
-    Args:
-        nb: the notebook. Quarto options (``#|`` lines: captions are prose), trailing whitespace,
-            blank end lines, empty cells, markdown, metadata, outputs and counts do not count.
-
-    Returns:
-        64 hex characters.
-    """
-    codes = [_cell_code(cell.source) for cell in nb.cells if cell.cell_type == "code"]
-    return hashlib.sha256(json.dumps([code for code in codes if code]).encode()).hexdigest()
-
-
-def _without_docstrings(tree: ast.Module) -> ast.Module:
-    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-    for node in ast.walk(tree):
-        if isinstance(node, kinds) and ast.get_docstring(node, clean=False) is not None:
-            node.body = node.body[1:]
-    return tree
-
-
-def package_fingerprint(root: Path = PACKAGE_ROOT, exclude: Sequence[str] = SERVICE_PARTS) -> str:
-    """The sha256 of every module's relative path and code (``ast.unparse`` without docstrings).
-
-    Args:
-        root: the package folder, searched recursively for ``.py`` files.
-        exclude: glob patterns of relative POSIX paths to leave out (:data:`SERVICE_PARTS`).
-
-    Returns:
-        64 hex characters; comments, docstrings and formatting do not count.
-    """
-    digest = hashlib.sha256()
-    for relative in sorted(path.relative_to(root).as_posix() for path in root.rglob("*.py")):
-        if any(fnmatchcase(relative, pattern) for pattern in exclude):
-            continue
-        tree = _without_docstrings(ast.parse((root / relative).read_text(encoding="utf-8")))
-        digest.update(json.dumps([relative, ast.unparse(tree)]).encode())
-    return digest.hexdigest()
 
 
 def machine() -> dict[str, str]:
@@ -157,9 +109,7 @@ def data_checksum() -> str:
     Returns:
         64 hex characters: the sha256 of the pinned per-array checksums, sorted by name.
     """
-    from mnist_pipeline.data.integrity import MNIST_EXPECTATION  # numpy: only when asked
-
-    pins = "\n".join(f"{k}:{v}" for k, v in sorted(MNIST_EXPECTATION.sha256.items()))
+    pins = "\n".join(f"{k}:{v}" for k, v in sorted(config.MNIST_EXPECTATION.sha256.items()))
     return hashlib.sha256(pins.encode()).hexdigest()
 
 
@@ -256,34 +206,6 @@ def variables_stamp(seconds_by_chapter: Mapping[str, float] | None = None) -> di
     if seconds_by_chapter:
         out["wall_time"] = _duration(sum(seconds_by_chapter.values()))
     return out
-
-
-def provenance_table(paths: Sequence[Path]) -> pd.DataFrame:
-    """Where, when and how long each notebook was executed, for the book.
-
-    Args:
-        paths: the notebooks, in the order of the rows.
-
-    Returns:
-        ``chapter``, ``profile``, ``executed`` (UTC, to the minute), ``machine``, ``wall time``;
-        ``-`` where a notebook has no stamp.
-    """
-    import pandas as pd
-
-    rows = []
-    for path in paths:
-        record = _read(path).metadata.get(METADATA_KEY, {}).get("provenance") or {}
-        host = record.get("machine", {})
-        rows.append(
-            (
-                Path(path).stem,
-                record.get("profile", "-"),
-                _when(record["executed"]) if "executed" in record else "-",
-                f"{host['cpu']}, {host['cores']} cores" if host else "-",
-                _duration(record["seconds"]) if "seconds" in record else "-",
-            )
-        )
-    return pd.DataFrame(rows, columns=["chapter", "profile", "executed", "machine", "wall time"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,65 +26,27 @@ report and exits with 1 when the conclusions differ.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from mnist_pipeline.book import variables
+from mnist_pipeline.book.tolerances import (  # noqa: F401 (re-exported)
+    IGNORED_SECTIONS,
+    TOLERANCES,
+    Tolerance,
+    percent,
+    tolerance_for,
+)
 
 #: Decision codes the statistics leave undecided: a change to or from one of them is a note.
 UNDECIDED: frozenset[str] = frozenset({"undecided", "mixed", "reproduces", "at_goal"})
 
-#: Sections whose values differ by design between runs (times, machine, dates, own photos).
-IGNORED_SECTIONS: frozenset[str] = frozenset({"provenance", "own_images"})
-
 DECISIONS = "decisions"
 CHAMPION = "champion"
 UNDECIDED_NOTE = "a verdict the statistics leave undecided may change its wording"
-
-_PERCENT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)[\s\u00a0\u202f]*%\s*$")
-
-
-class Tolerance(NamedTuple):
-    """How far a fresh percentage may lie from the committed one.
-
-    Attributes:
-        description: what the rule covers, quoted in the report.
-        applies: ``applies(section, key)`` is true when the rule covers that leaf.
-        points: the tolerance in percentage points (inclusive).
-    """
-
-    description: str
-    applies: Callable[[str, str], bool]
-    points: float
-
-
-def _is_mnistc(section: str) -> bool:
-    return section.startswith("mnistc")
-
-
-#: The first rule that applies to a leaf decides its tolerance; a leaf none applies to is ignored.
-TOLERANCES: tuple[Tolerance, ...] = (
-    Tolerance(
-        "a corruption suite's mean (mnistc* section, key ending in _mean)",
-        lambda section, key: _is_mnistc(section) and key.endswith("_mean"),
-        2.0,
-    ),
-    Tolerance(
-        "a single corruption's accuracy (any other percentage of an mnistc* section)",
-        lambda section, key: _is_mnistc(section),
-        5.0,
-    ),
-    Tolerance(
-        "a clean accuracy (key ending in accuracy or _mean)",
-        lambda section, key: key.endswith(("accuracy", "_mean")),
-        0.5,
-    ),
-)
 
 
 @dataclass
@@ -121,38 +83,6 @@ class Comparison:
                 lines.append(f"{title}:")
                 lines += [f"  - {item}" for item in items]
         return "\n".join(lines) + "\n"
-
-
-def percent(value: object) -> float | None:
-    """The number of a single percentage such as ``"99.41 %"`` (a non-breaking space allowed).
-
-    Args:
-        value: a leaf of the variables file.
-
-    Returns:
-        The percentage as a float, or None when ``value`` is not a single percentage (an
-        interval ``"97.92 to 98.58 %"``, a mean with its spread ``"98.48 ± 0.10 %"``, a sentence,
-        a number without ``%``).
-    """
-    if not isinstance(value, str):
-        return None
-    match = _PERCENT.match(value)
-    return float(match.group(1)) if match else None
-
-
-def tolerance_for(section: str, key: str) -> Tolerance | None:
-    """The tolerance rule of a leaf, or None when the leaf is not an accuracy to compare.
-
-    Args:
-        section: the top-level section (``model_1``, ``mnistc_model_4``...).
-        key: the leaf's key inside it (``test_accuracy``, ``fog``...).
-
-    Returns:
-        The first rule of :data:`TOLERANCES` that applies, or None (also for ignored sections).
-    """
-    if section in IGNORED_SECTIONS:
-        return None
-    return next((rule for rule in TOLERANCES if rule.applies(section, key)), None)
 
 
 def compare(fresh: Mapping, committed: Mapping, *, structure_only: bool = False) -> Comparison:

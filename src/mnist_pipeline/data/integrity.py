@@ -1,16 +1,15 @@
-"""MNIST's four arrays and their integrity: pinned checksums and label counts, verification, npz reading."""
+"""MNIST's four arrays and their integrity: verification against the pins of ``config``, npz reading."""
 
 from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from mnist_pipeline import config
+from mnist_pipeline.config import MNIST_EXPECTATION, Expectation  # the pins, re-exported
 
 ARRAY_NAMES = ("x_train", "y_train", "x_test", "y_test")
 
@@ -22,28 +21,6 @@ class MnistData(NamedTuple):
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-
-
-@dataclass(frozen=True)
-class Expectation:
-    """What verified data must match: sha256 of each array's C-contiguous bytes, label counts."""
-
-    sha256: dict[str, str]
-    train_counts: tuple[int, ...]
-    test_counts: tuple[int, ...]
-    image_shape: tuple[int, int] = config.IMAGE_SHAPE
-
-
-MNIST_EXPECTATION = Expectation(
-    sha256={
-        "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
-        "y_train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
-        "x_test": "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
-        "y_test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
-    },
-    train_counts=(5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949),
-    test_counts=(980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009),
-)
 
 
 class DataVerificationError(ValueError):

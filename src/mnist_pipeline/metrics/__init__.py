@@ -1,9 +1,11 @@
 """Metrics with their uncertainty, confusion matrices, mistakes and comparisons
 (:mod:`.scores`), and calibration (:mod:`.calibration`): every public name of both, as
-``metrics.<name>``. Image-level statistics for corrupted copies of the same images are in
+``metrics.<name>``, with the model-family helpers ``flat`` and ``size_on_disk`` of
+:mod:`mnist_pipeline.adapters`. Image-level statistics for corrupted copies of the same images are in
 :mod:`.clustered` (``from mnist_pipeline.metrics import clustered``).
 """
 
+from mnist_pipeline.adapters import flat, size_on_disk
 from mnist_pipeline.metrics.calibration import (
     expected_calibration_error,
     fit_temperature,
@@ -14,7 +16,6 @@ from mnist_pipeline.metrics.scores import (
     Z_95,
     accuracy_with_interval,
     confusion,
-    flat,
     mcnemar,
     misclassified,
     mistakes_for_readers,
@@ -24,7 +25,6 @@ from mnist_pipeline.metrics.scores import (
     per_class_report,
     predict_proba,
     seeded_subset,
-    size_on_disk,
     standard_error,
     summary_metrics,
     time_inference,

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import math
-import pickle
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,14 +15,9 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from mnist_pipeline import config
+from mnist_pipeline import adapters, config
 
 Z_95 = 1.959963984540054  # the standard normal's 97.5th percentile
-
-
-def flat(images: np.ndarray) -> np.ndarray:
-    """Images as rows of pixels, the input of the scikit-learn baselines."""
-    return np.asarray(images).reshape(len(images), -1)
 
 
 def predict_proba(model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
@@ -34,9 +26,7 @@ def predict_proba(model, images: np.ndarray, batch_size: int = 256) -> np.ndarra
     Keras models predict quietly (no progress bar in the outputs); scikit-learn ones take
     the images flattened.
     """
-    if hasattr(model, "predict_proba"):
-        return np.asarray(model.predict_proba(flat(images)), dtype=np.float32)
-    return model.predict(images, batch_size=batch_size, verbose=0)
+    return adapters.for_model(model).predict_proba(model, images, batch_size)
 
 
 def parameter_count(model) -> int:
@@ -227,7 +217,7 @@ def time_inference(model, images: np.ndarray, repeats: int = 50) -> dict[str, fl
         median of three calls on all of ``images``), after a warm-up call of each.
     """
     one = images[:1]
-    call = _direct_call(model)
+    call = adapters.for_model(model).direct_call(model)
     call(one), call(images)  # warm-up: graph tracing, caches
     singles = []
     for _ in range(repeats):
@@ -243,24 +233,6 @@ def time_inference(model, images: np.ndarray, repeats: int = 50) -> dict[str, fl
         "single_ms": 1000 * float(np.median(singles)),
         "batch_ms": 1000 * float(np.median(batches)),
     }
-
-
-def _direct_call(model):
-    if hasattr(model, "predict_proba"):
-        return lambda x: model.predict_proba(flat(x))
-    return lambda x: np.asarray(model(x, training=False))
-
-
-def size_on_disk(model) -> int:
-    """Bytes of the model saved the way MLflow saves it (``.keras`` file or pickle)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "model"
-        if hasattr(model, "save"):
-            path = path.with_suffix(".keras")
-            model.save(path)
-        else:
-            path.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-        return path.stat().st_size
 
 
 def seeded_subset(n: int, size: int, seed: int) -> np.ndarray:

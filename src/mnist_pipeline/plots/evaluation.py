@@ -3,6 +3,8 @@ in calibration and digit by digit, and one digit under every MNIST-C corruption.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -85,20 +87,20 @@ def per_class_recall(recalls: pd.DataFrame, title: str) -> Figure:
 
 
 @styled
-def corruption_gallery(image: np.ndarray, seed: int) -> Figure:
-    """One digit clean and under each of MNIST-C's 15 corruptions, in the benchmark's order.
+def corruption_gallery(image: np.ndarray, corrupted: Mapping[str, np.ndarray]) -> Figure:
+    """One digit clean and under each corruption, in the order of ``corrupted``.
 
     Args:
         image: one ``(28, 28)`` or ``(28, 28, 1)`` digit, floats in [0, 1].
-        seed: the seed of :func:`mnist_pipeline.corruptions.mnistc.corrupt_all`.
+        corrupted: corruption name to that digit corrupted (one image or a batch of one): for
+            MNIST-C's 15, ``corruptions.mnistc.corrupt_all(image[None], seed)``.
     """
-    # imported here: scikit-image loads only for this figure
-    from mnist_pipeline.corruptions import mnistc
-
-    digit = np.asarray(image, dtype=np.float32).reshape(1, *config.IMAGE_SHAPE)
-    corrupted = mnistc.corrupt_all(digit, seed)
-    panels = [("clean", digit[0])]
-    panels += [(name.replace("_", " "), batch[0]) for name, batch in corrupted.items()]
+    digit = np.asarray(image, dtype=np.float32).reshape(config.IMAGE_SHAPE)
+    panels = [("clean", digit)]
+    panels += [
+        (name.replace("_", " "), np.reshape(one, config.IMAGE_SHAPE))
+        for name, one in corrupted.items()
+    ]
     fig, axes = image_grid(len(panels), n_cols=8)
     for ax, (caption, picture) in zip(axes, panels, strict=True):
         ax.imshow(picture, cmap=DIGIT_CMAP, vmin=0, vmax=1)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_pipeline import config
+from mnist_pipeline import adapters, config
 
 MODEL_PATH_ENV = "MNIST_MODEL_PATH"
 METADATA_FILE = "model.json"
@@ -69,13 +69,7 @@ def fast_predict(model: object) -> Callable[[np.ndarray], np.ndarray]:
     Returns:
         A function from a ``(n, 28, 28, 1)`` float32 batch to ``(n, 10)`` probabilities.
     """
-    if hasattr(model, "predict_proba"):
-        return lambda x: np.asarray(model.predict_proba(x.reshape(len(x), -1)), np.float32)
-    from mnist_pipeline._tf import tf
-
-    signature = [tf.TensorSpec((None, *config.INPUT_SHAPE), tf.float32)]
-    call = tf.function(lambda x: model(x, training=False), input_signature=signature)
-    return lambda x: call(x).numpy()
+    return adapters.for_model(model).fast_predict(model)
 
 
 def _is_uri(source: str) -> bool:
@@ -227,13 +221,13 @@ def export_champion(directory: Path | str) -> Path:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     model = tracking.load_model(info.source)
-    if hasattr(model, "predict_proba"):
+    adapter = adapters.for_model(model)
+    if adapter.file_suffix is None:  # scikit-learn: MLflow's model directory, not a pickle
         target = directory / "mlflow-model"
         # MLflow's artifact download, through the one door to MLflow
         tracking.mlflow.artifacts.download_artifacts(artifact_uri=info.source, dst_path=str(target))
     else:
-        target = directory / "model.keras"
-        model.save(target)
+        target = adapter.save(model, directory / "model")  # model.keras
     meta = {**asdict(info), "exported_from": info.source, "source": target.name}
     (directory / METADATA_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     card = registry_card(info.source)

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnist_pipeline import config, metrics, plots, tracking
+from mnist_pipeline import adapters, config, metrics, plots, tracking
 from mnist_pipeline.book import narrate
 from mnist_pipeline.data.prepare import Splits
-from mnist_pipeline.evaluation.seeds import KIND as SEED_KIND
 from mnist_pipeline.models import detector
 from mnist_pipeline.models.augment import for_inference
 from mnist_pipeline.models.cnn import summary_table
@@ -34,6 +33,7 @@ from mnist_pipeline.study.runs import (
     MODEL_KEY_TAG,
     PARAMS,
     RUN_COLUMNS,
+    SEED_KIND,
     history,
     latest_run,
     latest_runs,
@@ -120,23 +120,16 @@ class RunResult:
 
 
 def _fit(spec: ModelSpec, splits: Splits, verbose: int, callbacks: Sequence) -> tuple:
-    if spec.family == "sklearn":
-        model = spec.build()
-        start = time.perf_counter()
-        model.fit(metrics.flat(splits.x_train), splits.y_train)
-        return model, train.TrainingResult(history={}, seconds=time.perf_counter() - start)
-    model = spec.build(n_train=len(splits.x_train))
-    training = train.fit(
+    model = spec.build(n_train=len(splits.x_train))  # a scikit-learn builder ignores n_train
+    history, seconds = adapters.for_family(spec.family).fit(
         model,
-        splits.x_train,
-        splits.onehot("train"),
-        splits.x_val,
-        splits.onehot("val"),
+        splits,
         epochs=spec.epochs,
         batch_size=spec.batch_size,
         verbose=verbose,
         callbacks=list(callbacks),
     )
+    training = train.TrainingResult(history=history, seconds=seconds)
     if spec.recalibrate_batchnorm:
         start = time.perf_counter()
         train.recalibrate_batchnorm(model, splits.x_train[: spec.recalibrate_batchnorm])
@@ -202,7 +195,7 @@ def run(
         version, digits = None, None
         if log_model:
             tracking.log_figures(_figures(spec, training, splits.y_val, val_proba))
-            if spec.family == "keras":
+            if adapters.for_family(spec.family).has_layers:
                 tracking.log_text(summary_table(model).to_markdown(index=False), "model_summary.md")
             served = for_inference(model)
             digits = detector.fit_to_model(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mnist_pipeline import config, metrics, tracking
+from mnist_pipeline import adapters, config, metrics, tracking
 from mnist_pipeline.book import narrate
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.models import specs
@@ -21,6 +21,9 @@ from mnist_pipeline.models.specs import ModelSpec
 # The run's schema: the tag that marks a study run, the parameters and metrics it carries.
 MODEL_KEY_TAG = "model_key"
 KIND_TAG = "kind"
+# The kind of a run that repeats a spec on another seed (experiment.repeat writes them,
+# evaluation.seeds reads them back).
+SEED_KIND = "seed"
 PARAMS = (
     "title",
     "group",
@@ -90,28 +93,7 @@ def run_params(spec: ModelSpec, model: object, seed: int, splits: Splits) -> dic
     what is logged is what trained, not what a configuration file says; for a scikit-learn
     estimator, ``estimator`` holds its own parameters. Fields that do not apply are ``-``.
     """
-    if spec.family == "keras":
-        rate = model.optimizer._learning_rate  # the schedule itself (Keras 3 keeps it private)
-        fitted = {
-            "architecture": model.name,
-            "estimator": "-",
-            "epochs": spec.epochs,
-            "batch_size": spec.batch_size,
-            "optimizer": type(model.optimizer).__name__,
-            "learning_rate": float(rate.initial_learning_rate if spec.cosine_decay else rate),
-            "schedule": type(rate).__name__ if spec.cosine_decay else "constant",
-            "batchnorm_recalibration": spec.recalibrate_batchnorm or "-",
-            "loss": str(model.loss),
-        }
-    else:
-        fitted = {
-            "architecture": type(model).__name__,
-            "estimator": str(model)[:500],
-            **dict.fromkeys(("epochs", "batch_size", "optimizer", "learning_rate"), "-"),
-            "schedule": "-",
-            "batchnorm_recalibration": "-",
-            "loss": "-",
-        }
+    fitted = adapters.for_family(spec.family).fitted_params(model, spec)
     params = {
         "title": spec.title,
         "group": spec.group,

@@ -6,8 +6,8 @@ wall time set by the chapter. Each trial goes through the one train-and-log path
 (:func:`mnist_pipeline.study.experiment.run`) as a nested run of one parent run; hopeless trials are
 pruned after an epoch by Optuna's median rule. The study lives in an Optuna storage, an SQLite
 file by default or any database URL from ``OPTUNA_STORAGE``, so several machines can join one
-search against a shared database (Optuna's own distributed mode): each runs the same chapter
-or :func:`run_search` with its own worker number (``MNIST_SEARCH_WORKER``: 0, 1, 2...), which
+search against a shared database (Optuna's own distributed mode, :mod:`.workers`): each runs the
+same chapter or :func:`run_search` with its own worker number (``MNIST_SEARCH_WORKER``: 0, 1, 2...), which
 seeds its sampler apart from the others', and the study stops at ``n_trials`` finished trials
 in all, plus at most one per extra worker (see :func:`run_search`).
 """
@@ -16,14 +16,10 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
-import time
 from collections.abc import Callable
 
-import numpy as np
 import optuna
 import pandas as pd
-import sqlalchemy.exc
 
 from mnist_pipeline import config, models, tracking
 from mnist_pipeline._tf import keras
@@ -31,9 +27,14 @@ from mnist_pipeline.book import narrate
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.models import specs
 from mnist_pipeline.study import experiment
+from mnist_pipeline.study.workers import (  # noqa: F401 (re-exported)
+    WORKER_ENV,
+    open_study,
+    sampler_seed,
+    storage_url,
+    worker_number,
+)
 
-# This machine's number among the workers of one study: 0 (the default) alone, else 1, 2...
-WORKER_ENV = "MNIST_SEARCH_WORKER"
 # What the search may choose; the model card searched dropout, convolution sizes and
 # activations, and its sweep hidden units, batch size and epochs.
 SPACE: dict[str, tuple] = {
@@ -121,85 +122,6 @@ def objective(
         return result.val["accuracy"]
 
     return score
-
-
-def storage_url() -> str:
-    """``OPTUNA_STORAGE`` when set (any database URL Optuna accepts), else ``optuna.db`` here."""
-    return os.environ.get("OPTUNA_STORAGE") or f"sqlite:///{config.PROJ_ROOT / 'optuna.db'}"
-
-
-def worker_number(worker: int | None = None) -> int:
-    """This process's number among the workers of one study.
-
-    Args:
-        worker: the number, or ``None`` to read ``MNIST_SEARCH_WORKER`` (0 when unset).
-
-    Returns:
-        A non-negative integer.
-
-    Raises:
-        ValueError: if the number (or the variable) is not a non-negative integer.
-    """
-    if worker is None:
-        text = os.environ.get(WORKER_ENV, "").strip() or "0"
-        if not text.isdigit():
-            raise ValueError(f"{WORKER_ENV}={text!r}: expected a worker number 0, 1, 2...")
-        worker = int(text)
-    if isinstance(worker, bool) or not isinstance(worker, int) or worker < 0:
-        raise ValueError(f"worker={worker!r}: expected a worker number 0, 1, 2...")
-    return worker
-
-
-def sampler_seed(seed: int, worker: int, finished: int = 0) -> int:
-    """The seed of one worker's sampler: the study's own for worker 0 on a new study.
-
-    Samplers sharing a seed draw the same candidates (each starts the same random stream):
-    two workers given the study's seed would, and so would a worker resuming a study it began
-    (after a timeout, say) by redrawing its first candidates. Deriving the seed from the
-    worker's number and the count of trials it finds finished keeps them apart, and a rerun
-    of the same history reproducible.
-
-    Args:
-        seed: the study's seed.
-        worker: the worker's number (:func:`worker_number`).
-        finished: finished trials in the study when the worker joins it.
-
-    Returns:
-        ``seed`` for worker 0 on a study with no finished trial, else a 32-bit seed from
-        NumPy's ``SeedSequence((seed, worker, finished))``.
-    """
-    if worker == 0 and finished == 0:
-        return seed
-    return int(np.random.SeedSequence((seed, worker, finished)).generate_state(1)[0])
-
-
-def open_study(study_name: str, attempts: int = 3) -> optuna.Study:
-    """Create the study in the storage, or load it if another worker created it first.
-
-    Workers that start together on an empty database race to create Optuna's tables, and the
-    database refuses the loser's (a duplicate key or table); on the next attempt it finds them.
-
-    Args:
-        study_name: the study in the storage.
-        attempts: how many times to try before the database's error is raised.
-
-    Returns:
-        The study, without its sampler (:func:`run_search` sets one per worker).
-    """
-    for attempt in range(1, attempts + 1):
-        try:
-            return optuna.create_study(
-                study_name=study_name,
-                storage=storage_url(),
-                direction="maximize",
-                pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1),
-                load_if_exists=True,
-            )
-        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
-            if attempt == attempts:
-                raise
-            time.sleep(attempt)
-    raise ValueError(f"attempts={attempts}: expected at least 1")
 
 
 def run_search(

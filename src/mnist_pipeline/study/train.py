@@ -6,12 +6,11 @@ batch-norm statistics on clean images after a model trained on augmented ones.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from mnist_pipeline import config
+from mnist_pipeline import adapters, config
 from mnist_pipeline._tf import keras
 from mnist_pipeline.seeding import set_seed
 
@@ -60,21 +59,18 @@ def fit(
     Returns:
         The per-epoch history and the wall time in seconds.
     """
-    start = time.perf_counter()
-    history = model.fit(
+    history, seconds = adapters.KERAS.fit_arrays(
+        model,
         x_train,
         y_train,
-        validation_data=(x_val, y_val),
+        x_val,
+        y_val,
         epochs=epochs,
         batch_size=batch_size,
-        shuffle=True,
         verbose=verbose,
         callbacks=callbacks,
     )
-    seconds = time.perf_counter() - start
-    return TrainingResult(
-        history={k: [float(v) for v in vs] for k, vs in history.history.items()}, seconds=seconds
-    )
+    return TrainingResult(history=history, seconds=seconds)
 
 
 def recalibrate_batchnorm(model: keras.Model, images: np.ndarray, batch_size: int = 1_000) -> int:

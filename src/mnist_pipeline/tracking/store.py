@@ -1,55 +1,26 @@
-"""MLflow plumbing: the store, runs, logged models, the registry and its aliases.
-
-The package's one door to MLflow: no other module imports it, so every write and read of
-the store goes through a function here.
+"""MLflow's store: the client, experiments, runs and what a run logs, and reading runs back.
 
 Every function here talks to the store that :func:`mnist_pipeline.config.mlflow_tracking_uri`
 names, through :func:`client`, which also points MLflow's fluent API at that store: no call
 depends on another having run first, and none writes to a stray ``mlruns/`` in the working
-directory. What a run of the study contains (its parameters and metrics) is decided in
-:mod:`mnist_pipeline.study.experiment`; this module only knows how to write and read it.
-MLflow's usage telemetry is turned off before MLflow is imported (it starts at import)
-unless the user set the variable: nothing leaves the machine.
+directory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterable, Iterator, Mapping
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-
-# TensorFlow first, quietly (see _tf): MLflow's Keras flavour would otherwise import it
-# with its start-up log going to the notebook's stderr.
-from mnist_pipeline._tf import keras
-
-# isort: split
 import matplotlib.figure
 import mlflow
-import mlflow.keras
-import mlflow.sklearn
-import numpy as np
 import pandas as pd
 from mlflow.entities import Run
-from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
 from mnist_pipeline import config
 from mnist_pipeline.provenance import git_state
-
-# scikit-learn types the baselines hold that skops, MLflow's safe serialisation, does not trust
-# by default; all are scikit-learn's own (found with skops.io.get_untrusted_types).
-SKOPS_TRUSTED_TYPES = [
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-    "sklearn.tree._tree.Tree",
-    "sklearn.utils._bunch.Bunch",
-]
 
 
 def artifact_location(tracking_uri: str) -> str | None:
@@ -215,120 +186,3 @@ def log_figures(figures: Mapping[str, matplotlib.figure.Figure]) -> None:
     """Log each figure as a PNG artifact under its file name."""
     for name, fig in figures.items():
         mlflow.log_figure(fig, name)
-
-
-def _tensorflow() -> str:
-    """The TensorFlow distribution installed here: ``tensorflow-cpu`` on Linux x86_64 and
-    Windows, ``tensorflow`` elsewhere or with the GPU extra (the markers of pyproject.toml)."""
-    for name in ("tensorflow-cpu", "tensorflow"):
-        try:
-            version(name)
-            return name
-        except PackageNotFoundError:
-            continue
-    raise PackageNotFoundError("tensorflow")
-
-
-def log_model(model: object, x_example: np.ndarray, model_key: str) -> str:
-    """Log the active run's model (Keras or scikit-learn) with its signature and register it.
-
-    The signature is inferred from float32 arrays (no ``input_example``: it fails for
-    Keras models in MLflow 3.17); a scikit-learn model takes flattened images. Registration
-    goes through the client, since ``log_model(registered_model_name=...)`` prints notices
-    to stderr.
-
-    Args:
-        model: the trained model.
-        x_example: a few images ``(n, 28, 28, 1)``, to infer the signature.
-        model_key: tagged on the new model version.
-
-    Returns:
-        The new version of ``config.registered_model()``, as a string.
-    """
-    x_example = np.asarray(x_example, dtype=np.float32)
-    if isinstance(model, keras.Model):
-        signature = infer_signature(x_example, np.asarray(model(x_example, training=False)))
-        # Pinned here: MLflow would infer them by loading the model in a fresh process, which
-        # cannot rebuild a custom layer (``augment.for_inference`` drops model 4's before this).
-        requirements = [f"{name}=={version(name)}" for name in ("keras", _tensorflow(), "numpy")]
-        info = mlflow.keras.log_model(
-            model, name="model", signature=signature, pip_requirements=requirements
-        )
-    else:
-        flat = x_example.reshape(len(x_example), -1)
-        signature = infer_signature(flat, model.predict_proba(flat))
-        info = mlflow.sklearn.log_model(
-            model, name="model", signature=signature, skops_trusted_types=SKOPS_TRUSTED_TYPES
-        )
-    return register_model(info.model_uri, mlflow.active_run().info.run_id, model_key)
-
-
-def register_model(model_uri: str, run_id: str, model_key: str) -> str:
-    """Register a logged model as a new version of ``config.registered_model()``.
-
-    Returns:
-        The new version number, as a string.
-    """
-    mlflow_client = client()
-    try:
-        mlflow_client.get_registered_model(config.registered_model())
-    except MlflowException:
-        mlflow_client.create_registered_model(
-            config.registered_model(),
-            description="Models of the MNIST study; see the mnist-pipeline book.",
-        )
-    # MLflow 3 logs a model as ``models:/<model id>``; a tracking server refuses that source
-    # unless the version names the id too (a local store does not check).
-    model_id = model_uri.removeprefix("models:/") if model_uri.startswith("models:/m-") else None
-    version = mlflow_client.create_model_version(
-        config.registered_model(),
-        source=model_uri,
-        run_id=run_id,
-        tags={"model_key": model_key},
-        model_id=model_id,
-    )
-    return str(version.version)
-
-
-def version_of_run(run_id: str) -> str | None:
-    """The registered version logged by ``run_id``, if it registered one."""
-    versions = client().search_model_versions(f"run_id = '{run_id}'")
-    return str(versions[0].version) if versions else None
-
-
-def load_model(uri: str) -> object:
-    """Load a logged model in its own flavour: a Keras model or a scikit-learn estimator.
-
-    A Keras model is logged without its training-only layers (``augment.for_inference``),
-    so loading it needs none of this package's custom layers.
-    """
-    client()
-    flavors = mlflow.models.get_model_info(uri).flavors
-    return mlflow.keras.load_model(uri) if "keras" in flavors else mlflow.sklearn.load_model(uri)
-
-
-def load_model_version(version: str) -> object:
-    """Load a registered version of the project's model."""
-    return load_model(f"models:/{config.registered_model()}/{version}")
-
-
-def load_champion() -> object:
-    """Load the model that carries the ``champion`` alias in the registry."""
-    return load_model(f"models:/{config.registered_model()}@{config.CHAMPION_ALIAS}")
-
-
-def set_champion(version: str) -> None:
-    """Point the ``champion`` alias at a registered model version."""
-    client().set_registered_model_alias(config.registered_model(), config.CHAMPION_ALIAS, version)
-
-
-def champion_version() -> str:
-    """The registered version that the ``champion`` alias points at."""
-    found = client().get_model_version_by_alias(config.registered_model(), config.CHAMPION_ALIAS)
-    return str(found.version)
-
-
-def set_version_description(version: str, text: str) -> None:
-    """Write ``text`` (Markdown: the model card) as a registered version's description,
-    which the MLflow UI shows on the version's page."""
-    client().update_model_version(config.registered_model(), version, description=text)
