@@ -41,10 +41,16 @@ def test_differences_are_paired_by_seed_with_a_t_interval():
     )
 
 
-def test_one_seed_has_no_spread():
+def test_one_seed_has_no_spread_and_says_so_without_a_nan():
     one = per_seed().query("seed == 42")
     assert math.isnan(seeds.differences(one, [("model_1", "model_2")]).iloc[0]["ci_low"])
-    assert "nan" in seeds.table(one).loc["model_1", "test"]
+    table = seeds.table(one)
+    assert math.isnan(table.loc["model_1", "test_sd"])  # the raw number: not measured
+    assert table.loc["model_1", "test_mean"] == pytest.approx(0.980)
+    for split in ("val", "test"):  # the reader's strings: the mean, and no spread
+        text = table.loc["model_1", split]
+        assert "nan" not in text.lower() and "±" not in text
+        assert text.startswith(f"{100 * table.loc['model_1', f'{split}_mean']:.2f}")
 
 
 def test_describe_names_the_seeds_and_the_standard_deviation():

@@ -93,8 +93,9 @@ def table(per_seed: pd.DataFrame) -> pd.DataFrame:
             ``test_accuracy`` (fractions).
 
     Returns:
-        Indexed by model key: ``seeds`` (which), ``val``, ``test`` ("99.12 ± 0.05 %"), and
-        the raw ``val_mean``, ``val_sd``, ``test_mean``, ``test_sd``.
+        Indexed by model key: ``seeds`` (which), ``val``, ``test`` ("99.12 ± 0.05 %"; a model
+        with one seed has no spread: "99.12 % (one seed)"), and the raw ``val_mean``,
+        ``val_sd``, ``test_mean``, ``test_sd`` (NaN for one seed).
     """
     columns = ["seeds", "val", "test", "val_mean", "val_sd", "test_mean", "test_sd"]
     rows = {}
@@ -102,9 +103,11 @@ def table(per_seed: pd.DataFrame) -> pd.DataFrame:
         row = {"seeds": ", ".join(str(s) for s in sorted(group["seed"]))}
         for split in ("val", "test"):
             values = group[f"{split}_accuracy"].to_numpy(dtype=float)
+            mean = float(values.mean())
             sd = float(values.std(ddof=1)) if len(values) > 1 else math.nan
-            row[f"{split}_mean"], row[f"{split}_sd"] = float(values.mean()), sd
-            row[split] = f"{100 * values.mean():.2f} ± {100 * sd:.2f}\u00a0%"
+            row[f"{split}_mean"], row[f"{split}_sd"] = mean, sd
+            spread = f" ± {100 * sd:.2f}\u00a0%" if len(values) > 1 else "\u00a0% (one seed)"
+            row[split] = f"{100 * mean:.2f}{spread}"
         rows[key] = row
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
