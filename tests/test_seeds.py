@@ -74,3 +74,24 @@ def test_runs_reads_the_newest_run_of_each_model_and_seed(mlflow_store):
             tracking.log_metrics({"val_accuracy_final": accuracy})
     found = seeds.runs(mlflow_store)
     assert found[["seed", "val_accuracy"]].values.tolist() == [[42, 0.97], [43, 0.95]]
+
+
+@pytest.mark.slow  # trains and logs three models: a minute on a busy machine
+def test_repeat_trains_the_first_runs_spec_on_the_other_seeds_as_seed_runs(mlflow_store):
+    from mnist_pipeline.data import prepare
+    from mnist_pipeline.models import specs
+    from mnist_pipeline.study import experiment
+    from tests.helpers import make_tiny_mnist
+
+    splits = prepare.make_splits(make_tiny_mnist(n_train=200, n_test=20), n_val=50, seed=0)
+    spec = specs.get("logistic")
+    first = experiment.run(spec, splits, seed=42, experiment=mlflow_store, log_model=False)
+    found = seeds.repeat(first, splits, [42, 43, 44], experiment=mlflow_store)
+    assert list(found) == [42, 43, 44]
+    assert found[42] == first.val["accuracy"]  # the study's run is not trained again
+    kinds = tracking.search_runs(mlflow_store)["tags.kind"].tolist()
+    assert sorted(kinds) == ["seed", "seed", "training"]
+    back = seeds.runs(mlflow_store)
+    assert back["seed"].tolist() == [42, 43, 44] and set(back["model_key"]) == {"logistic"}
+    assert dict(zip(back["seed"], back["val_accuracy"], strict=True)) == pytest.approx(found)
+    assert seeds.repeat(first, splits, [42], experiment=mlflow_store) == {42: found[42]}

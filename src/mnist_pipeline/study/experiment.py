@@ -19,7 +19,6 @@ import numpy as np
 from mnist_pipeline import config, metrics, plots, tracking
 from mnist_pipeline.book import narrate
 from mnist_pipeline.data.prepare import Splits
-from mnist_pipeline.evaluation.seeds import KIND as SEED_KIND
 from mnist_pipeline.models.augment import for_inference
 from mnist_pipeline.models.cnn import summary_table
 from mnist_pipeline.models.specs import ModelSpec
@@ -195,30 +194,6 @@ def run(
                 tracking.log_text(summary_table(model).to_markdown(index=False), "model_summary.md")
             version = tracking.log_model(for_inference(model), splits.x_val[:5], spec.key)
     return RunResult(spec, model, training, val_proba, splits.y_val, active.info.run_id, version)
-
-
-def repeat(
-    spec: ModelSpec, splits: Splits, first: RunResult, seeds: Sequence[int]
-) -> dict[int, float]:
-    """Train ``spec`` again on each seed after the first, to measure the spread over seeds.
-
-    Each repeat is a run of its own, tagged ``kind=seed`` (read back by
-    :func:`mnist_pipeline.evaluation.seeds.runs`), on the same split as ``first``.
-
-    Args:
-        spec: the spec ``first`` trained (with the profile's epochs).
-        splits: the data ``first`` trained on.
-        first: the study's run, on ``seeds[0]``.
-        seeds: every seed of the profile, the study's run first.
-
-    Returns:
-        Seed to validation accuracy, ``first`` included.
-    """
-    accuracy = {seeds[0]: first.val["accuracy"]}
-    for seed in seeds[1:]:
-        again = run(spec, splits, seed=seed, kind=SEED_KIND, verbose=0)
-        accuracy[seed] = again.val["accuracy"]
-    return accuracy
 
 
 def _figures(spec: ModelSpec, training: train.TrainingResult, y_val, val_proba) -> dict:
