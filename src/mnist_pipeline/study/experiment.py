@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,8 +38,12 @@ from mnist_pipeline.study.runs import (
     run_params,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 # The schema and its read-back live in ``runs``; chapters reach them from here too.
 __all__ = [
+    "COMPARED",
     "KIND_TAG",
     "METRICS",
     "MODEL_KEY_TAG",
@@ -51,7 +56,11 @@ __all__ = [
     "run",
     "run_metrics",
     "run_params",
+    "runs_so_far",
 ]
+
+#: What a model's chapter shows of every model's newest run (:func:`runs_so_far`).
+COMPARED = ("n_parameters", "epochs", "val_accuracy", "val_errors", "training_seconds")
 
 
 @dataclass
@@ -88,6 +97,19 @@ class RunResult:
             self.training.seconds,
             self.run_id,
             self.model_version,
+        )
+
+    def compare_with(self, earlier_key: str, experiment: str | None = None) -> str:
+        """One sentence on validation errors and size against the newest run of ``earlier_key``.
+
+        Raises:
+            LookupError: when the store has no training run of ``earlier_key`` yet.
+        """
+        return narrate.compare_errors(
+            self.spec.title,
+            self.val["errors"],
+            metrics.parameter_count(self.model),
+            latest_run(earlier_key, experiment),
         )
 
     def check_quality_bar(self) -> str:
@@ -194,6 +216,11 @@ def run(
                 tracking.log_text(summary_table(model).to_markdown(index=False), "model_summary.md")
             version = tracking.log_model(for_inference(model), splits.x_val[:5], spec.key)
     return RunResult(spec, model, training, val_proba, splits.y_val, active.info.run_id, version)
+
+
+def runs_so_far(experiment: str | None = None) -> pd.DataFrame:
+    """The newest training run of each model so far, indexed by model key, with ``COMPARED``."""
+    return latest_runs(experiment).set_index("model_key")[list(COMPARED)]
 
 
 def _figures(spec: ModelSpec, training: train.TrainingResult, y_val, val_proba) -> dict:
