@@ -7,6 +7,7 @@ import pandas as pd
 
 from mnist_pipeline.book import narrate
 from mnist_pipeline.models import specs
+from tests.helpers import runs_table
 
 
 def test_describe_run_states_accuracy_interval_errors_and_ids():
@@ -74,40 +75,14 @@ def test_lower_first_keeps_acronyms():
     assert narrate.lower_first("A dense network (MLP)") == "a dense network (MLP)"
 
 
-def _runs() -> pd.DataFrame:
-    rows = [
-        ("model_4", "Model 4: an augmented, robust CNN", 0.995, 30, float("nan")),
-        ("pca_svm", "RBF SVM on 50 PCA components", 0.983, 102, float("nan")),
-    ]
-    return pd.DataFrame(
-        [
-            {
-                "model_key": key,
-                "title": title,
-                "architecture": "a",
-                "n_parameters": 1000,
-                "epochs": 1,
-                "val_accuracy": accuracy,
-                "val_ci_low": accuracy - 0.002,
-                "val_ci_high": accuracy + 0.002,
-                "val_errors": errors,
-                "training_seconds": 12.0,
-                "study_val_accuracy": study,
-                "model_version": "1",
-            }
-            for key, title, accuracy, errors, study in rows
-        ]
-    )
-
-
 def test_models_are_named_by_their_spec_label_for_readers():
-    runs = _runs()
-    champion = runs.iloc[0]
-    assert specs.label("pca_svm") == "RBF SVM on 50 PCA components"  # not lowercased
-    assert not hasattr(narrate, "short_name")  # one helper names models: specs.label
-    choice = narrate.champion_choice(runs, champion, n_val=6000)
-    assert choice.startswith("The champion is model 4 (a)")
-    assert "The runner-up, RBF SVM on 50 PCA components, makes 72 more" in choice
+    runs = runs_table(
+        {"model_key": "model_4", "val_accuracy": 0.995, "architecture": "a"},  # 30 errors
+        {"model_key": "pca_svm", "val_accuracy": 0.983},  # 102 errors
+    )
+    choice = narrate.champion_choice(runs, runs.iloc[0], n_val=6000)
+    assert choice.startswith(f"The champion is {specs.label('model_4')} (a)")
+    assert f"The runner-up, {specs.label('pca_svm')}, makes 72 more" in choice
 
 
 def test_target_suite_counts_what_the_augmentation_covers_and_names_what_it_never_saw():
@@ -132,25 +107,9 @@ def test_confident_errors_counts_the_sure_mistakes():
 
 
 def test_champion_choice_explains_a_smaller_champion_within_one_standard_error():
-    runs = pd.DataFrame(
-        [
-            {
-                "model_key": "model_2",
-                "architecture": "a",
-                "val_accuracy": 0.9900,
-                "val_errors": 60,
-                "n_parameters": 225_034,
-                "model_version": "2",
-            },
-            {
-                "model_key": "model_3",
-                "architecture": "b",
-                "val_accuracy": 0.9905,
-                "val_errors": 57,
-                "n_parameters": 431_626,
-                "model_version": "3",
-            },
-        ]
+    runs = runs_table(
+        {"model_key": "model_2", "val_accuracy": 0.9900, "n_parameters": 225_034},  # 60 errors
+        {"model_key": "model_3", "val_accuracy": 0.9905, "n_parameters": 431_626},  # 57 errors
     )
     text = narrate.champion_choice(runs, runs.iloc[0], n_val=6000)
     assert "Model 3 is more accurate on validation by 0.05 points (3 images)" in text
@@ -158,24 +117,10 @@ def test_champion_choice_explains_a_smaller_champion_within_one_standard_error()
 
 
 def test_champion_choice_names_an_ablation_as_a_control_not_a_runner_up():
-    rows = [
-        ("model_4", "beyond", 0.9937, 38, 346_026),
-        ("model_4_no_aug", "ablation", 0.9945, 33, 346_026),
-        ("model_2", "study", 0.9902, 59, 225_034),
-    ]
-    runs = pd.DataFrame(
-        [
-            {
-                "model_key": k,
-                "group": g,
-                "architecture": "a",
-                "val_accuracy": v,
-                "val_errors": e,
-                "n_parameters": n,
-                "model_version": "1",
-            }
-            for k, g, v, e, n in rows
-        ]
+    runs = runs_table(
+        {"model_key": "model_4", "val_accuracy": 0.9937, "n_parameters": 346_026},  # 38 errors
+        {"model_key": "model_4_no_aug", "val_accuracy": 0.9945, "n_parameters": 346_026},
+        {"model_key": "model_2", "val_accuracy": 0.9902, "n_parameters": 225_034},  # 59 errors
     )
     text = narrate.champion_choice(runs, runs.iloc[0], n_val=6000)
     assert "The runner-up, model 2, makes 21 more validation errors" in text
