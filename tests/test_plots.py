@@ -138,6 +138,7 @@ def test_a_figure_takes_the_style_and_leaves_global_settings_alone():
     assert set(ticks) == {plots.STYLE["xtick.labelsize"]}
 
 
+@pytest.mark.slow  # a fresh process imports matplotlib and the package: seconds
 def test_importing_the_package_leaves_matplotlib_settings_unchanged():
     import subprocess
     import sys
