@@ -6,11 +6,14 @@ from one another, so that a test module can move or change without breaking anot
 
 from __future__ import annotations
 
+import ast
 import io
+import json
 import re
 import struct
 import zlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,6 +23,8 @@ from mnist_pipeline import data
 
 if TYPE_CHECKING:
     import pandas as pd
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 # "(Chapter 4.)", "Chapter 7. gives", "Chapter 2..": the template's period, not a sentence's.
 STRAY_PERIOD = re.compile(r"Chapter\s\d+\.(\.|\)|\s+[a-z])")
@@ -84,6 +89,24 @@ def runs_table(*rows: Mapping[str, object], n_val: int = 6000) -> pd.DataFrame:
             raise KeyError(f"not columns of a runs table: {sorted(unknown)}")
         frame.append(defaults | dict(row))
     return pd.DataFrame(frame, columns=RUN_COLUMNS)
+
+
+def chapter_calls(name: str) -> set[str]:
+    """The attributes of ``name`` (``plots``, ``models``...) that the chapters' code reads.
+
+    Parsed from the committed notebooks' code cells, so a chapter's ``plots.X`` is found
+    whether or not the notebook has run; names in strings and comments do not count.
+    """
+    found = set()
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            for node in ast.walk(ast.parse("".join(cell["source"]))):
+                reads = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                if reads and node.value.id == name:
+                    found.add(node.attr)
+    return found
 
 
 def huge_png(width: int, height: int) -> bytes:
