@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -60,13 +62,19 @@ def test_compare_errors_counts_fewer_and_more():
     assert "20 more" in narrate.compare_errors("Model 2", 120, 5, earlier)
 
 
-def test_reproduction_verdicts():
-    assert "does not reproduce" in narrate.reproduction("M", 0.9892, 6000, 0.992)
+def test_reproduction_verdicts_say_what_the_code_decides():
+    says = {
+        "not_reproduced": "does not reproduce",
+        "reproduces": "it reproduces",
+        "better_than_reported": "better than reported",
+    }
+    cases = [(0.9892, 0.992), (0.9815, 0.980), (0.99, 0.975)]
+    for measured, reported in cases:
+        code = narrate.reproduction_code(measured, 6000, reported)
+        text = narrate.reproduction("M", measured, 6000, reported)
+        assert [words for words in says.values() if words in text] == [says[code]], text
+    assert {narrate.reproduction_code(m, 6000, r) for m, r in cases} == set(says)
     assert "2.1 standard errors below" in narrate.reproduction("M", 0.9892, 6000, 0.992)
-    assert "it reproduces" in narrate.reproduction("M", 0.9815, 6000, 0.980)
-    assert "better than reported" in narrate.reproduction("M", 0.99, 6000, 0.975)
-    same = narrate.reproduction("M", 0.9892, 6000, 0.992)
-    assert same.endswith("it does not reproduce in this run.")
 
 
 def test_lower_first_keeps_acronyms():
@@ -100,10 +108,8 @@ def test_target_suite_counts_what_the_augmentation_covers_and_names_what_it_neve
 
 def test_confident_errors_counts_the_sure_mistakes():
     proba = np.array([[0.995, 0.005], [0.6, 0.4], [0.2, 0.8]])
-    text = narrate.confident_errors(np.array([1, 1, 1]), proba)
-    assert text == (
-        "The champion makes 2 test errors, 1 of them with a confidence of 99\u00a0% or more."
-    )
+    text = narrate.confident_errors(np.array([1, 1, 1]), proba)  # wrong: rows 1 and 2
+    assert re.findall(r"\d+", text) == ["2", "1", "99"]  # errors, of them sure, the threshold
 
 
 def test_champion_choice_explains_a_smaller_champion_within_one_standard_error():
@@ -125,10 +131,8 @@ def test_champion_choice_names_an_ablation_as_a_control_not_a_runner_up():
     text = narrate.champion_choice(runs, runs.iloc[0], n_val=6000)
     assert "The runner-up, model 2, makes 21 more validation errors" in text
     assert "is more accurate" not in text
-    assert text.endswith(
-        " Model 4 without augmentation (99.45\u00a0% on validation) is a control that measures "
-        "one change, not a candidate."
-    )
+    control = text[text.lower().index(specs.label("model_4_no_aug")) :]  # after the runner-up
+    assert "99.45\u00a0%" in control and "control" in control and "runner-up" not in control
 
 
 def test_a_p_value_too_small_for_a_double_is_never_zero():
