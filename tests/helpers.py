@@ -1,4 +1,4 @@
-"""Helpers that several test modules share: tiny data, image bytes, patterns of the book.
+"""Helpers several test modules share: tiny data, runs tables, image bytes, the book's patterns.
 
 Test modules import these from here (``from tests.helpers import make_tiny_mnist``), never
 from one another, so that a test module can move or change without breaking another.
@@ -6,15 +6,25 @@ from one another, so that a test module can move or change without breaking anot
 
 from __future__ import annotations
 
+import ast
 import io
+import json
 import re
 import struct
 import zlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from mnist_pipeline import data
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 # "(Chapter 4.)", "Chapter 7. gives", "Chapter 2..": the template's period, not a sentence's.
 STRAY_PERIOD = re.compile(r"Chapter\s\d+\.(\.|\)|\s+[a-z])")
@@ -38,6 +48,65 @@ def expectation_for(arrays: data.MnistData) -> data.Expectation:
         train_counts=tuple(int(c) for c in np.bincount(arrays.y_train, minlength=10)),
         test_counts=tuple(int(c) for c in np.bincount(arrays.y_test, minlength=10)),
     )
+
+
+def runs_table(*rows: Mapping[str, object], n_val: int = 6000) -> pd.DataFrame:
+    """A runs table shaped like ``study.runs.latest_runs``'s, one row per mapping, in order.
+
+    Each mapping needs ``model_key`` and ``val_accuracy`` and may set any other column of
+    ``RUN_COLUMNS``. The others follow from those two: title, group and family from the spec
+    (the key itself, ``study`` and ``keras`` for a key that is no spec), the errors among
+    ``n_val`` validation images, an interval of 0.2 points either side, a run id and a
+    registered version per row, and placeholders (one epoch, 1,000 parameters, 1 s).
+    """
+    import pandas as pd
+
+    from mnist_pipeline.models import specs
+    from mnist_pipeline.study.runs import RUN_COLUMNS
+
+    frame = []
+    for i, row in enumerate(rows):
+        key, accuracy = row["model_key"], row["val_accuracy"]
+        spec = specs.SPECS.get(key)
+        defaults = {
+            "title": spec.title if spec else key,
+            "group": spec.group if spec else "study",
+            "family": spec.family if spec else "keras",
+            "run_id": f"{i:032x}",
+            "architecture": "a",
+            "n_parameters": 1000,
+            "epochs": 1,
+            "study_val_accuracy": float("nan"),
+            "val_errors": round((1 - accuracy) * n_val),
+            "val_ci_low": accuracy - 0.002,
+            "val_ci_high": accuracy + 0.002,
+            "train_accuracy": float("nan"),
+            "training_seconds": 1.0,
+            "model_version": str(i + 1),
+        }
+        unknown = set(row) - set(RUN_COLUMNS)
+        if unknown:
+            raise KeyError(f"not columns of a runs table: {sorted(unknown)}")
+        frame.append(defaults | dict(row))
+    return pd.DataFrame(frame, columns=RUN_COLUMNS)
+
+
+def chapter_calls(name: str) -> set[str]:
+    """The attributes of ``name`` (``plots``, ``models``...) that the chapters' code reads.
+
+    Parsed from the committed notebooks' code cells, so a chapter's ``plots.X`` is found
+    whether or not the notebook has run; names in strings and comments do not count.
+    """
+    found = set()
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            for node in ast.walk(ast.parse("".join(cell["source"]))):
+                reads = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                if reads and node.value.id == name:
+                    found.add(node.attr)
+    return found
 
 
 def huge_png(width: int, height: int) -> bytes:

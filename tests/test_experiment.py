@@ -6,7 +6,7 @@ import mlflow
 import numpy as np
 import pytest
 
-from mnist_pipeline import tracking
+from mnist_pipeline import metrics, tracking
 from mnist_pipeline.data import prepare
 from mnist_pipeline.models import specs
 from mnist_pipeline.study import experiment, train
@@ -79,3 +79,28 @@ def test_latest_runs_ignores_runs_that_are_not_training_runs(mlflow_store):
     with tracking.start_run("scratch", {}, experiment=mlflow_store):
         mlflow.log_metric("anything", 1.0)
     assert experiment.latest_runs(mlflow_store).empty
+
+
+def test_a_run_compares_itself_with_an_earlier_model_and_lists_the_runs_so_far(
+    mlflow_store, tiny_splits
+):
+    logistic = experiment.run(
+        specs.get("logistic"), tiny_splits, experiment=mlflow_store, log_model=False
+    )
+    forest = experiment.run(
+        specs.get("forest"), tiny_splits, experiment=mlflow_store, log_model=False
+    )
+    with pytest.raises(LookupError, match="model_1"):
+        forest.compare_with("model_1", mlflow_store)
+    sentence = forest.compare_with("logistic", mlflow_store)
+    size = {r.spec.key: f"{metrics.parameter_count(r.model):,}" for r in (logistic, forest)}
+    errors = {r.spec.key: f"{r.val['errors']:,}" for r in (logistic, forest)}
+    change = abs(logistic.val["errors"] - forest.val["errors"])
+    for number in (*size.values(), *errors.values(), f"{change:,}"):
+        assert number in sentence
+    assert sentence.index(errors["forest"]) < sentence.index(errors["logistic"])
+    assert sentence.index(size["forest"]) < sentence.index(size["logistic"])
+    table = experiment.runs_so_far(mlflow_store)
+    assert list(table.index) == ["forest", "logistic"]
+    assert list(table.columns) == list(experiment.COMPARED)
+    assert table.loc["forest", "val_errors"] == forest.val["errors"]

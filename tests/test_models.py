@@ -7,6 +7,7 @@ import pytest
 
 from mnist_pipeline import config, models
 from mnist_pipeline.models import specs
+from tests.helpers import chapter_calls
 
 # Parameter counts follow from the layer sizes (e.g. model 1: conv 3*3*32+32, dense
 # 13*13*32*128+128, output 128*10+10); a change of architecture must change this test too.
@@ -163,11 +164,10 @@ def test_only_the_augmented_model_recalibrates_its_batch_norm():
     assert recalibrating == {"model_4", "model_4_no_aug"}  # the ablation keeps the protocol
 
 
-def test_the_augmentation_names_stay_reachable_from_models():
-    from mnist_pipeline.models import augment
-
-    assert models.augmentation is augment.augmentation  # chapter 8 shows models.augmentation
-    assert models.for_inference is augment.for_inference
+def test_every_name_the_chapters_read_from_models_exists():
+    called = chapter_calls("models")
+    assert called, "the chapters read names from models"
+    assert sorted(name for name in called if not hasattr(models, name)) == []
 
 
 def test_the_spec_table_is_for_readers():

@@ -10,6 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from mnist_pipeline import plots
+from tests.helpers import chapter_calls
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, size=(20, 28, 28), dtype=np.uint8)
@@ -124,7 +125,14 @@ def test_every_public_figure_function_draws_under_the_style():
     ]
     unstyled = [f.__name__ for f in public if not hasattr(f, "__wrapped__")]
     assert len(public) >= 17 and unstyled == []
-    assert plots.validation_curves is evalplots.validation_curves  # chapters call plots.X
+
+
+def test_every_figure_the_chapters_draw_is_a_public_styled_function_of_plots():
+    called = chapter_calls("plots")
+    assert called, "the chapters draw figures with plots"
+    for name in sorted(called):
+        assert callable(getattr(plots, name, None)), f"plots.{name}"
+        assert hasattr(getattr(plots, name), "__wrapped__"), f"plots.{name} skips the style"
 
 
 def test_a_figure_takes_the_style_and_leaves_global_settings_alone():
@@ -138,6 +146,7 @@ def test_a_figure_takes_the_style_and_leaves_global_settings_alone():
     assert set(ticks) == {plots.STYLE["xtick.labelsize"]}
 
 
+@pytest.mark.slow  # a fresh process imports matplotlib and the package: seconds
 def test_importing_the_package_leaves_matplotlib_settings_unchanged():
     import subprocess
     import sys

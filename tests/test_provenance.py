@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import importlib.metadata
 import json
+import os
 import platform
 import re
 import shutil
@@ -39,46 +40,38 @@ FAKE_MODULES = {
 # --- git state ----------------------------------------------------------------------------
 
 
-def test_git_state_names_the_commit_and_whether_the_code_changed():
-    state = provenance.git_state()
-    assert set(state) == {"git_commit", "git_dirty"}
-    assert state["git_dirty"] in {"true", "false", "unknown"}
-    if state["git_commit"] != "unknown":
-        assert re.fullmatch(r"[0-9a-f]{40}", state["git_commit"])
-
-
 def test_git_state_outside_a_checkout(monkeypatch, tmp_path):
     monkeypatch.setattr(config, "PROJ_ROOT", tmp_path)
     assert provenance.git_state() == {"git_commit": "unknown", "git_dirty": "unknown"}
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-def test_git_state_sees_a_changed_module(monkeypatch, tmp_path):
+def test_git_state_names_the_commit_and_sees_a_changed_module(monkeypatch, tmp_path):
     def git(*args):
-        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+        return subprocess.run(
+            ["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    def commit(message):
+        identity = ("-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false")
+        git("add", ".")
+        git(*identity, "commit", "-qm", message)
+        return git("rev-parse", "HEAD")
 
     git("init", "-q")
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "a.py").write_text("A = 1\n")
     (tmp_path / "notes.md").write_text("notes\n")
-    git("add", ".")
-    git(
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@t",
-        "-c",
-        "commit.gpgsign=false",
-        "commit",
-        "-qm",
-        "init",
-    )
+    first = commit("init")
     monkeypatch.setattr(config, "PROJ_ROOT", tmp_path)
-    assert provenance.git_state()["git_dirty"] == "false"
+    assert provenance.git_state() == {"git_commit": first, "git_dirty": "false"}
     (tmp_path / "notes.md").write_text("other notes\n")  # not code
     assert provenance.git_state()["git_dirty"] == "false"
     (tmp_path / "src" / "a.py").write_text("A = 2\n")
-    assert provenance.git_state()["git_dirty"] == "true"
+    assert provenance.git_state() == {"git_commit": first, "git_dirty": "true"}
+    second = commit("A is 2")
+    assert second != first
+    assert provenance.git_state() == {"git_commit": second, "git_dirty": "false"}
 
 
 # --- fixtures -----------------------------------------------------------------------------
@@ -137,6 +130,11 @@ def test_notebook_fingerprint_is_64_hex_and_depends_on_the_code_only():
     other = _notebook()
     other.cells[3].source = "y = x + 2"
     assert provenance.notebook_code_fingerprint(other) != provenance.notebook_code_fingerprint(nb)
+    prose = _notebook()
+    prose.cells[0].source = "# Baselines\n\nAnother sentence."
+    prose.cells[1].source = '#| label: fig-digits\n#| fig-cap: "Nine digits."\n\nx = 1\nprint(x)\n'
+    prose.cells[3].source = "#| echo: false\ny = x + 1"
+    assert provenance.notebook_code_fingerprint(prose) == provenance.notebook_code_fingerprint(nb)
 
 
 def test_notebook_fingerprint_keeps_the_order_of_the_code_cells():
@@ -336,8 +334,11 @@ def test_the_service_does_not_change_the_package_fingerprint(package, relative):
     assert not _changed(package, relative, "CHANGED = True\n")
 
 
-def test_service_parts_are_documented_globs():
-    assert provenance.SERVICE_PARTS == ("serve/*",)
+def test_the_service_is_left_out_by_the_exclude_patterns_alone(package):
+    before = REAL_FINGERPRINT(package, exclude=())
+    (package / "serve" / "app.py").write_text("ROUTES = []\n")
+    assert REAL_FINGERPRINT(package, exclude=()) != before  # the service is code like any other
+    assert REAL_FINGERPRINT(package, exclude=("serve/*",)) == REAL_FINGERPRINT(package)
 
 
 def test_the_real_package_fingerprint_leaves_out_the_real_service(tmp_path):
@@ -370,6 +371,7 @@ def test_machine_names_cpu_cores_gpu_and_platform():
     host = provenance.machine()
     assert set(host) == {"cpu", "cores", "gpu", "platform"}
     assert all(isinstance(value, str) and value for value in host.values())
+    assert host["cores"] == str(os.cpu_count()) and host["platform"] == platform.platform()
 
 
 def test_machine_reads_the_gpus_from_nvidia_smi(monkeypatch):

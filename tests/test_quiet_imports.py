@@ -12,6 +12,9 @@ import sys
 
 import pytest
 
+# Each case starts a fresh process that imports TensorFlow (and MLflow): 10 s to a minute.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("module", ["models", "study.train", "tracking"])
 def test_import_is_silent(module):

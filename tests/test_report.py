@@ -288,6 +288,7 @@ def test_versions_table_matches_the_lock(tmp_path):
     )
 
 
+@pytest.mark.slow  # a fresh process draws the diagram: seconds
 def test_structure_diagram_is_up_to_date(tmp_path):
     out = tmp_path / "structure.png"
     subprocess.run([sys.executable, str(ROOT / "report/diagram.py"), str(out)], check=True)
@@ -396,6 +397,7 @@ def test_the_typed_percentage_check_catches_a_typed_result():
     assert typed_percentages("below 0.5 % [@simard2003best]") == []
 
 
+@pytest.mark.slow  # a second pytest collects every notebook: about 10 s
 def test_pytest_nbval_at_the_root_collects_every_notebook():
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval", "--collect-only", "-q", "notebooks"],

@@ -41,10 +41,16 @@ def test_differences_are_paired_by_seed_with_a_t_interval():
     )
 
 
-def test_one_seed_has_no_spread():
+def test_one_seed_has_no_spread_and_says_so_without_a_nan():
     one = per_seed().query("seed == 42")
     assert math.isnan(seeds.differences(one, [("model_1", "model_2")]).iloc[0]["ci_low"])
-    assert "nan" in seeds.table(one).loc["model_1", "test"]
+    table = seeds.table(one)
+    assert math.isnan(table.loc["model_1", "test_sd"])  # the raw number: not measured
+    assert table.loc["model_1", "test_mean"] == pytest.approx(0.980)
+    for split in ("val", "test"):  # the reader's strings: the mean, and no spread
+        text = table.loc["model_1", split]
+        assert "nan" not in text.lower() and "±" not in text
+        assert text.startswith(f"{100 * table.loc['model_1', f'{split}_mean']:.2f}")
 
 
 def test_describe_names_the_seeds_and_the_standard_deviation():
@@ -68,3 +74,24 @@ def test_runs_reads_the_newest_run_of_each_model_and_seed(mlflow_store):
             tracking.log_metrics({"val_accuracy_final": accuracy})
     found = seeds.runs(mlflow_store)
     assert found[["seed", "val_accuracy"]].values.tolist() == [[42, 0.97], [43, 0.95]]
+
+
+@pytest.mark.slow  # trains and logs three models: a minute on a busy machine
+def test_repeat_trains_the_first_runs_spec_on_the_other_seeds_as_seed_runs(mlflow_store):
+    from mnist_pipeline.data import prepare
+    from mnist_pipeline.models import specs
+    from mnist_pipeline.study import experiment
+    from tests.helpers import make_tiny_mnist
+
+    splits = prepare.make_splits(make_tiny_mnist(n_train=200, n_test=20), n_val=50, seed=0)
+    spec = specs.get("logistic")
+    first = experiment.run(spec, splits, seed=42, experiment=mlflow_store, log_model=False)
+    found = seeds.repeat(first, splits, [42, 43, 44], experiment=mlflow_store)
+    assert list(found) == [42, 43, 44]
+    assert found[42] == first.val["accuracy"]  # the study's run is not trained again
+    kinds = tracking.search_runs(mlflow_store)["tags.kind"].tolist()
+    assert sorted(kinds) == ["seed", "seed", "training"]
+    back = seeds.runs(mlflow_store)
+    assert back["seed"].tolist() == [42, 43, 44] and set(back["model_key"]) == {"logistic"}
+    assert dict(zip(back["seed"], back["val_accuracy"], strict=True)) == pytest.approx(found)
+    assert seeds.repeat(first, splits, [42], experiment=mlflow_store) == {42: found[42]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -28,10 +29,30 @@ def test_artifacts_live_beside_a_sqlite_store(tmp_path):
     assert tracking.artifact_location("http://127.0.0.1:5000") is None
 
 
-def test_telemetry_is_off():
-    from mlflow.telemetry import get_telemetry_client
+# What MLflow reads to decide on its usage telemetry: the switches, and the variables by which
+# it guesses a CI or test run (pytest's own among them) and stays quiet by itself.
+TELEMETRY_SWITCHES = ("MLFLOW_DISABLE_TELEMETRY", "DO_NOT_TRACK", "PYTEST_CURRENT_TEST", "CI")
 
-    assert get_telemetry_client() is None
+
+@pytest.mark.slow  # a fresh process imports MLflow: seconds
+def test_importing_the_package_turns_mlflow_telemetry_off_in_a_clean_environment(tmp_path):
+    # Not in this process: tests/conftest.py sets the variable, and pytest is a test run that
+    # MLflow recognises. A child with none of that shows what the package itself does.
+    probe = (
+        "import os\n"
+        f"assert not {{*{TELEMETRY_SWITCHES!r}}} & set(os.environ), 'the environment is not clean'\n"
+        "import mnist_pipeline\n"
+        "import mlflow\n"
+        "from mlflow.telemetry import get_telemetry_client\n"
+        "print(os.environ.get('MLFLOW_DISABLE_TELEMETRY'), get_telemetry_client())\n"
+    )
+    keep = ("PATH", "PYTHONPATH", "SYSTEMROOT", "LANG")  # SYSTEMROOT: Python needs it on Windows
+    env = {name: os.environ[name] for name in keep if name in os.environ}
+    env["HOME"] = env["USERPROFILE"] = str(tmp_path)  # were telemetry on, its id lands here
+    command = [sys.executable, "-c", probe]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["true", "None"]
 
 
 def test_setup_is_idempotent(mlflow_store):

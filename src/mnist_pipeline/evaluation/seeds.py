@@ -1,9 +1,9 @@
 """The spread over seeds: the same spec trained on several seeds, on the same fixed split.
 
 Seed 42 is the study's run (figures, comparison, champion); the chapters repeat some specs on
-the profile's other seeds (:attr:`config.Profile.extra_seeds`) with :func:`experiment.repeat`. Here those runs are read back,
-scored on validation and test, and summarised as mean and standard deviation per model, and as
-paired differences between models seed by seed. A binomial interval is the sampling error of
+the profile's other seeds (:attr:`config.Profile.extra_seeds`) with :func:`repeat`. Here too
+those runs are read back, scored on validation and test, and summarised as mean and standard
+deviation per model, and as paired differences between models seed by seed. A binomial interval is the sampling error of
 one split; this is the other uncertainty, that of training.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,8 +20,38 @@ from scipy import stats
 from mnist_pipeline import config, metrics, tracking
 from mnist_pipeline.book import narrate
 from mnist_pipeline.data.prepare import Splits
+from mnist_pipeline.study.runs import SEED_KIND
 
-KIND = "seed"  # the kind tag of a run that repeats a spec on another seed
+if TYPE_CHECKING:
+    from mnist_pipeline.study.experiment import RunResult
+
+KIND = SEED_KIND  # the kind tag of a run that repeats a spec on another seed
+
+
+def repeat(
+    first: RunResult, splits: Splits, seeds: Sequence[int], experiment: str | None = None
+) -> dict[int, float]:
+    """Train ``first``'s spec again on each seed after the first, to measure the spread over seeds.
+
+    Each repeat is a run of its own, tagged ``kind=seed`` (read back by :func:`runs`), on the
+    same split as ``first``; only ``first`` is the study's run.
+
+    Args:
+        first: the study's run of the spec (with the profile's epochs), on ``seeds[0]``.
+        splits: the data ``first`` trained on.
+        seeds: every seed of the profile, the study's run first.
+        experiment: the MLflow experiment (default: the profile's).
+
+    Returns:
+        Seed to validation accuracy, ``first`` included: what :func:`describe` words.
+    """
+    from mnist_pipeline.study.experiment import run  # TensorFlow: only when training
+
+    accuracy = {seeds[0]: first.val["accuracy"]}
+    for seed in seeds[1:]:
+        again = run(first.spec, splits, seed=seed, experiment=experiment, kind=KIND, verbose=0)
+        accuracy[seed] = again.val["accuracy"]
+    return accuracy
 
 
 def runs(experiment: str | None = None) -> pd.DataFrame:
@@ -93,8 +124,9 @@ def table(per_seed: pd.DataFrame) -> pd.DataFrame:
             ``test_accuracy`` (fractions).
 
     Returns:
-        Indexed by model key: ``seeds`` (which), ``val``, ``test`` ("99.12 ± 0.05 %"), and
-        the raw ``val_mean``, ``val_sd``, ``test_mean``, ``test_sd``.
+        Indexed by model key: ``seeds`` (which), ``val``, ``test`` ("99.12 ± 0.05 %"; a model
+        with one seed has no spread: "99.12 % (one seed)"), and the raw ``val_mean``,
+        ``val_sd``, ``test_mean``, ``test_sd`` (NaN for one seed).
     """
     columns = ["seeds", "val", "test", "val_mean", "val_sd", "test_mean", "test_sd"]
     rows = {}
@@ -102,9 +134,11 @@ def table(per_seed: pd.DataFrame) -> pd.DataFrame:
         row = {"seeds": ", ".join(str(s) for s in sorted(group["seed"]))}
         for split in ("val", "test"):
             values = group[f"{split}_accuracy"].to_numpy(dtype=float)
+            mean = float(values.mean())
             sd = float(values.std(ddof=1)) if len(values) > 1 else math.nan
-            row[f"{split}_mean"], row[f"{split}_sd"] = float(values.mean()), sd
-            row[split] = f"{100 * values.mean():.2f} ± {100 * sd:.2f}\u00a0%"
+            row[f"{split}_mean"], row[f"{split}_sd"] = mean, sd
+            spread = f" ± {100 * sd:.2f}\u00a0%" if len(values) > 1 else "\u00a0% (one seed)"
+            row[split] = f"{100 * mean:.2f}{spread}"
         rows[key] = row
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 

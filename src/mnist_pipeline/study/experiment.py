@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,7 +34,6 @@ from mnist_pipeline.study.runs import (
     MODEL_KEY_TAG,
     PARAMS,
     RUN_COLUMNS,
-    SEED_KIND,
     history,
     latest_run,
     latest_runs,
@@ -41,8 +41,12 @@ from mnist_pipeline.study.runs import (
     run_params,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 # The schema and its read-back live in ``runs``; chapters reach them from here too.
 __all__ = [
+    "COMPARED",
     "KIND_TAG",
     "METRICS",
     "MODEL_KEY_TAG",
@@ -55,7 +59,11 @@ __all__ = [
     "run",
     "run_metrics",
     "run_params",
+    "runs_so_far",
 ]
+
+#: What a model's chapter shows of every model's newest run (:func:`runs_so_far`).
+COMPARED = ("n_parameters", "epochs", "val_accuracy", "val_errors", "training_seconds")
 
 
 @dataclass
@@ -93,6 +101,19 @@ class RunResult:
             self.training.seconds,
             self.run_id,
             self.model_version,
+        )
+
+    def compare_with(self, earlier_key: str, experiment: str | None = None) -> str:
+        """One sentence on validation errors and size against the newest run of ``earlier_key``.
+
+        Raises:
+            LookupError: when the store has no training run of ``earlier_key`` yet.
+        """
+        return narrate.compare_errors(
+            self.spec.title,
+            self.val["errors"],
+            metrics.parameter_count(self.model),
+            latest_run(earlier_key, experiment),
         )
 
     def check_quality_bar(self) -> str:
@@ -215,28 +236,9 @@ def run(
     )
 
 
-def repeat(
-    spec: ModelSpec, splits: Splits, first: RunResult, seeds: Sequence[int]
-) -> dict[int, float]:
-    """Train ``spec`` again on each seed after the first, to measure the spread over seeds.
-
-    Each repeat is a run of its own, tagged ``kind=seed`` (read back by
-    :func:`mnist_pipeline.evaluation.seeds.runs`), on the same split as ``first``.
-
-    Args:
-        spec: the spec ``first`` trained (with the profile's epochs).
-        splits: the data ``first`` trained on.
-        first: the study's run, on ``seeds[0]``.
-        seeds: every seed of the profile, the study's run first.
-
-    Returns:
-        Seed to validation accuracy, ``first`` included.
-    """
-    accuracy = {seeds[0]: first.val["accuracy"]}
-    for seed in seeds[1:]:
-        again = run(spec, splits, seed=seed, kind=SEED_KIND, verbose=0)
-        accuracy[seed] = again.val["accuracy"]
-    return accuracy
+def runs_so_far(experiment: str | None = None) -> pd.DataFrame:
+    """The newest training run of each model so far, indexed by model key, with ``COMPARED``."""
+    return latest_runs(experiment).set_index("model_key")[list(COMPARED)]
 
 
 def _figures(spec: ModelSpec, training: train.TrainingResult, y_val, val_proba) -> dict:

@@ -21,7 +21,7 @@ from mnist_pipeline.models.specs import ModelSpec
 # The run's schema: the tag that marks a study run, the parameters and metrics it carries.
 MODEL_KEY_TAG = "model_key"
 KIND_TAG = "kind"
-# The kind of a run that repeats a spec on another seed (experiment.repeat writes them,
+# The kind of a run that repeats a spec on another seed (evaluation.seeds.repeat writes them,
 # evaluation.seeds reads them back).
 SEED_KIND = "seed"
 PARAMS = (
