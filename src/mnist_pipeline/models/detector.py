@@ -157,7 +157,7 @@ def feature_model(model: object, layer: str) -> object:
     """A Keras model with two outputs, the probabilities and the features of ``layer``."""
     from mnist_pipeline._tf import keras
 
-    return keras.Model(model.inputs, [model.outputs[0], model.get_layer(layer).output])
+    return keras.Model(model.inputs[0], [model.outputs[0], model.get_layer(layer).output])
 
 
 def features(model: object, images: np.ndarray, layer: str, batch_size: int = 1_000) -> np.ndarray:
