@@ -65,9 +65,9 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
                 f"{det[f'{name}_refused']} of {name.replace('_', ' ')}"
                 for name in ("uniform_noise", "gaussian_blobs", "near_blank", "natural_patches")
             )
-            + f"; only {det['letters_refused']} of letters and {det['scribbles_refused']} of "
-            "scribbles, many of which are shaped like digits. An answer for an image it lets "
-            "through is still some digit.\n"
+            + f"; and {det['letters_refused']} of letters and {det['scribbles_refused']} of "
+            "scribbles, which have no target: many are shaped like digits. An answer for an image "
+            "it lets through is still some digit.\n"
             "- **Not fit for:** decisions about people, or handwriting unlike MNIST's without a "
             "new evaluation. Corrupted digits are refused at up to "
             f"{det['mnistc_refused_max']} ({det['mnistc_refused_max_name']})."
