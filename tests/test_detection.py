@@ -69,3 +69,9 @@ def test_readers_table_names_sets_and_gives_percent():
     assert shown.loc["near blank", "refused (%)"] == "100.0"
     assert shown.loc["digits", "AUROC"] == "-"
     assert isinstance(shown, pd.DataFrame) and shown.index.name == "images of"
+
+
+def test_refusals_of_corrupted_digits_are_called_a_cost():
+    said = verdicts.corrupted_refusals(pd.Series({"fog": 0.30, "shot_noise": 0.02}))
+    assert "16.0\u00a0% on average" in said and "most under fog (30.0\u00a0%)" in said
+    assert "cost" in said

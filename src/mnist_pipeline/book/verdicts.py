@@ -290,3 +290,17 @@ def against_baselines(
             f"({pct(test[best]['accuracy'])})."
         )
     return "Not every CNN beats the baselines on test: " + "; ".join(parts) + "."
+
+
+def corrupted_refusals(refused: pd.Series) -> str:
+    """How often the detector refuses corrupted digits (still digits: a cost, not a success).
+
+    Args:
+        refused: the share refused under each corruption, indexed by its name.
+    """
+    worst = str(refused.idxmax()).replace("_", " ")
+    return (
+        f"MNIST-C's corrupted digits are refused at {pct(float(refused.mean()), 1)} on average "
+        f"over its corruptions, most under {worst} ({pct(float(refused.max()), 1)}): a corrupted "
+        "digit is still a digit, and a refusal there is a cost, not a success."
+    )

@@ -170,6 +170,7 @@ def target_verdicts(result) -> dict[str, str]:
             f"under every MNIST-C corruption (its worst is {worst})",
             n,
         ),
+        "detector_mnistc": verdicts.corrupted_refusals(result.corrupted_refusals),
         "detector": " ".join(
             verdicts.refusals(
                 result.refusals,
