@@ -126,3 +126,12 @@ def png_bytes(image: Image.Image, format: str = "PNG") -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=format)
     return buffer.getvalue()
+
+
+def stamped(path: Path) -> bool:
+    """Whether a committed notebook carries a provenance stamp (``make notebooks`` writes one
+    after executing it). Outputs committed before the series' full re-execution carry none:
+    tests of how stored outputs agree apply to stamped notebooks, and the provenance check
+    requires every chapter to be stamped once the re-execution has landed."""
+    metadata = json.loads(Path(path).read_text()).get("metadata", {})
+    return bool(metadata.get("mnist_pipeline", {}).get("provenance"))
