@@ -162,7 +162,7 @@ def examples(
 
     Returns:
         ``(images, titles)``: the model's inputs (an image the preparation refused is shown
-        blank) and "<family>: refused" or "<family>: accepted".
+        blank) and the family above "refused" or "accepted", on two lines.
     """
     images, titles = [], []
     for family in nondigits.FAMILIES:
@@ -175,10 +175,10 @@ def examples(
             name = family.replace("_", " ")
             if was_refused:
                 images.append(np.zeros((28, 28, 1), np.float32))
-                titles.append(f"{name}: refused (preparation)")
+                titles.append(f"{name}\nrefused (preparation)")
             else:
                 images.append(next(accepted))
-                titles.append(f"{name}: {'accepted' if next(values) else 'refused'}")
+                titles.append(f"{name}\n{'accepted' if next(values) else 'refused'}")
     return np.stack(images), titles
 
 
