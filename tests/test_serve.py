@@ -73,6 +73,8 @@ def test_page_has_a_canvas_a_file_picker_and_fetches_nothing(client):
         and 'accept="image/png,image/jpeg"' in html
     )
     assert "http://" not in html and "https://" not in html and "<link" not in html
+    # the "not a digit" message is announced in a status region
+    assert 'id="verdict" role="status"' in html and "This does not look like a digit" in html
 
 
 def test_predict_answers_a_digit_with_probabilities_and_the_model(client, loaded):
