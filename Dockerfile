@@ -31,7 +31,8 @@ RUN pip install --only-binary :all: --constraint requirements.lock ".[postgres]"
  && useradd --create-home --uid 10001 app \
  && mkdir -p /data && chown app /data
 
-# The champion exported by `make export-model`: model.keras and model.json (name, version, run).
+# The champion exported by `make export-model`: model.keras, model.json (name, version, run),
+# its model card and its "not a digit" detector (detector.json), when it has them.
 COPY build/champion /app/model
 
 USER app

@@ -3,7 +3,8 @@
 Schemathesis reads ``/openapi.json`` and sends requests the schema allows (each must be
 accepted) and requests it forbids (each must be refused with a 4xx), and checks every answer
 against the documented statuses, content types and bodies. The app serves a tiny model (a
-fixed random linear layer and a softmax). The schema can describe a batch exactly, but not
+fixed random linear layer and a softmax) with a "not a digit" detector on its pixels, so that
+answers carry ``is_digit``, ``ood_score`` and ``ood_threshold`` as numbers, not nulls. The schema can describe a batch exactly, but not
 "a picture holding a digit": for the requests it allows, uploads are drawn digits (PNG or
 JPEG, strokes chosen by Hypothesis) and ``.npy`` bodies are real arrays of the documented
 shapes. Seeded, with a bounded number of examples.
@@ -28,7 +29,12 @@ MAX_EXAMPLES = 30  # per operation; about 20 s in all
 
 
 def tiny_model() -> LoadedModel:
-    """A fixed random linear layer with a softmax: ``(n, 28, 28, 1)`` to ``(n, 10)``."""
+    """A fixed random linear layer with a softmax: ``(n, 28, 28, 1)`` to ``(n, 10)``, and a
+    detector fitted on the 4x4-averaged pixels of drawn strokes (for the contract only: its
+    classes are arbitrary, so its verdicts mean nothing)."""
+    from mnist_pipeline.data import user_images
+    from mnist_pipeline.models import detector
+
     weights = np.random.default_rng(0).normal(0, 0.05, (784, 10)).astype(np.float32)
 
     def predict(x: np.ndarray) -> np.ndarray:
@@ -36,8 +42,14 @@ def tiny_model() -> LoadedModel:
         exp = np.exp(logits - logits.max(axis=1, keepdims=True))
         return exp / exp.sum(axis=1, keepdims=True)
 
+    def predict_and_features(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return predict(x), detector.features(None, x, detector.PIXELS)
+
+    drawn = np.stack([user_images.digit_from_bytes(digit_file(seed)) for seed in range(300)])
+    pixels = detector.features(None, drawn, detector.PIXELS)
+    fitted = detector.fit(pixels[:200], np.arange(200) % 10, pixels[200:], layer=detector.PIXELS)
     info = ModelInfo(name="tiny", version="1", alias="champion", source="memory", run_id="r")
-    return LoadedModel(predict, info, CARD)
+    return LoadedModel(predict, info, CARD, fitted, predict_and_features)
 
 
 def digit_file(seed: int) -> bytes:

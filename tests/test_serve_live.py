@@ -1,6 +1,7 @@
 """The service for real: uvicorn on a free loopback port, real HTTP, a real browser.
 
-A small CNN is trained inside the test on real MNIST (a few seconds), saved, and served by
+A small CNN is trained inside the test on real MNIST (a few seconds), saved with its "not a
+digit" detector (fitted on its own features of training and validation digits), and served by
 ``python -m mnist_pipeline.serve`` in a subprocess, exactly as ``make serve`` starts it.
 The browser test drives Debian's Chromium with Playwright: it skips where Chromium is
 missing, except under CI (``CI`` set), where ``.ci/run`` installs it and a skip would hide
@@ -15,6 +16,7 @@ import os
 import shutil
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -67,10 +69,13 @@ def mnist():
 
 @pytest.fixture(scope="module")
 def model_file(mnist, tmp_path_factory) -> Path:
-    """A small CNN trained for one epoch on 20,000 MNIST digits (about 97 % accurate)."""
+    """A small CNN trained for one epoch on 20,000 MNIST digits (about 95 % accurate), saved
+    with its detector (``detector.json`` beside it, as an export has it) fitted by
+    ``detector.fit_to_model`` on 10,000 of those digits and 2,000 it was not trained on."""
     import keras
 
     from mnist_pipeline.data import prepare
+    from mnist_pipeline.models import detector
 
     keras.utils.set_random_seed(config.SEED)
     model = keras.Sequential(
@@ -79,15 +84,35 @@ def model_file(mnist, tmp_path_factory) -> Path:
             keras.layers.Conv2D(16, 3, activation="relu"),
             keras.layers.MaxPooling2D(),
             keras.layers.Flatten(),
+            keras.layers.Dense(64, activation="relu", name="features"),
             keras.layers.Dense(10, activation="softmax"),
         ]
     )
     model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
     x = prepare.normalize(mnist.x_train[:20_000])
     model.fit(x, prepare.one_hot(mnist.y_train[:20_000]), epochs=1, batch_size=64, verbose=0)
+    fitted = detector.fit_to_model(
+        model, x[:10_000], mnist.y_train[:10_000], prepare.normalize(mnist.x_train[55_000:57_000])
+    )
     path = tmp_path_factory.mktemp("served") / "model.keras"
     model.save(path)
+    (path.parent / detector.ARTIFACT).write_text(json.dumps(fitted.to_dict()))
     return path
+
+
+def noise_page(seed: int) -> bytes:
+    """Pixel noise, black or white at random, in a 20x20 square on a white page, as PNG.
+
+    The service's preparation crops to the ink and keeps this noise sharp (noise over a whole
+    page is prepared into a dim, evenly textured square, which this small model's detector
+    takes for a digit).
+    """
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    page = np.full((40, 40), 255, np.uint8)
+    page[10:30, 10:30] = rng.integers(0, 2, (20, 20)) * 255
+    return bench.png_bytes(Image.fromarray(page))
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +155,35 @@ def test_the_service_reads_test_digits_and_our_own_files(server, mnist):
     assert right >= 15  # a one-epoch model; the champion reads all 20 (chapter 10)
 
 
+def test_pure_noise_is_not_a_digit(server, mnist):
+    """POST pure uniform noise: every image is_digit false, above the threshold; digits pass."""
+    from mnist_pipeline.data import prepare
+
+    detector = health(server)["detector"]
+    assert detector["loaded"] and detector["threshold"] > 0, detector
+    noise = np.random.default_rng(config.SEED).random((50, 28, 28, 1), dtype=np.float32)
+    status, body = post(
+        f"{server}/invocations",
+        json.dumps({"inputs": np.round(noise, 4).tolist()}).encode(),
+        "application/json",
+    )
+    assert status == 200
+    answer = json.loads(body)
+    assert answer["is_digit"] == [False] * 50
+    assert min(answer["ood_score"]) > answer["ood_threshold"] == detector["threshold"]
+
+    probabilities, verdicts = bench.invoke_json(server, prepare.normalize(mnist.x_test[:500]))
+    assert probabilities.shape == (500, 10)
+    assert np.mean([v.is_digit for v in verdicts]) >= 0.95  # about 1 % of digits are refused
+
+    for seed in range(3):
+        status, answer = bench.upload(server, noise_page(seed), f"noise-{seed}.png")
+        assert status == 200 and bench.verdict(answer).is_digit is False, answer
+        assert len(answer["probabilities"]) == 10
+    own = (config.EXTERNAL_DATA_DIR / "digit-7-a.png").read_bytes()
+    assert bench.verdict(bench.upload(server, own, "digit-7-a.png")[1]).is_digit is True
+
+
 def test_concurrent_clients_all_get_answers(server, mnist):
     """8 clients, 200 requests in all, mixing uploads, batches and bad input: none lost."""
     from mnist_pipeline.data import prepare
@@ -155,8 +209,9 @@ def test_concurrent_clients_all_get_answers(server, mnist):
     assert health(server)["status"] == "ready"
 
 
-def test_the_page_works_in_a_real_browser(server):
-    """Draw a '1' on the canvas, read the answer; upload a file; upload a bad one."""
+@contextmanager
+def browser_page(server: str):
+    """A page of Debian's Chromium, headless and offline, opened on the service."""
     if CHROMIUM is None:
         message = "Chromium is not installed (Debian: apt-get install chromium)"
         if os.environ.get("CI"):
@@ -168,41 +223,74 @@ def test_the_page_works_in_a_real_browser(server):
         try:
             page = browser.new_page()
             page.goto(f"{server}/")
-            # before any answer, "What the model saw" shows nothing: no frame, icon or alt text
-            assert page.locator("#saw").is_hidden() and page.locator("#seen").is_hidden()
-            box = page.locator("#pad").bounding_box()
-            x, top = box["x"] + box["width"] / 2, box["y"]
-            page.mouse.move(x, top + 40)
-            page.mouse.down()
-            for step in range(1, 21):
-                page.mouse.move(x, top + 40 + step * 10)
-            page.mouse.up()
-            page.click("#submit")
-            page.wait_for_function(
-                "document.querySelector('#digit').textContent !== '?'", timeout=20_000
-            )
-            assert page.text_content("#digit") == "1"
-            assert page.locator("#bars .bar").count() == 10
-            assert page.get_attribute("#seen", "src").startswith("data:image/png;base64,")
-            assert page.locator("#seen").is_visible()
-
-            page.set_input_files("#file", str(config.EXTERNAL_DATA_DIR / "digit-7-a.png"))
-            page.wait_for_function(
-                "document.querySelector('#message').textContent.includes('digit-7-a.png')",
-                timeout=20_000,
-            )
-            assert page.text_content("#digit") == "7"
-
-            page.set_input_files(
-                "#file", {"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image"}
-            )
-            page.wait_for_selector("#message.error", timeout=20_000)
-            assert "not an image" in page.text_content("#message")
-            assert page.text_content("#digit") == "?"
-            assert page.locator("#saw").is_hidden()  # no stale image beside an error
+            yield page
         finally:
             browser.close()
+
+
+def test_the_page_works_in_a_real_browser(server):
+    """Draw a '1' on the canvas, read the answer; upload a file; upload a bad one."""
+    with browser_page(server) as page:
+        # before any answer, "What the model saw" shows nothing: no frame, icon or alt text
+        assert page.locator("#saw").is_hidden() and page.locator("#seen").is_hidden()
+        box = page.locator("#pad").bounding_box()
+        x, top = box["x"] + box["width"] / 2, box["y"]
+        page.mouse.move(x, top + 40)
+        page.mouse.down()
+        for step in range(1, 21):
+            page.mouse.move(x, top + 40 + step * 10)
+        page.mouse.up()
+        page.click("#submit")
+        page.wait_for_function(
+            "document.querySelector('#digit').textContent !== '?'", timeout=20_000
+        )
+        assert page.text_content("#digit") == "1"
+        assert page.locator("#bars .bar").count() == 10
+        assert page.get_attribute("#seen", "src").startswith("data:image/png;base64,")
+        assert page.locator("#seen").is_visible()
+        assert page.text_content("#verdict") == ""  # a digit: no "not a digit" message
+
+        page.set_input_files("#file", str(config.EXTERNAL_DATA_DIR / "digit-7-a.png"))
+        page.wait_for_function(
+            "document.querySelector('#message').textContent.includes('digit-7-a.png')",
+            timeout=20_000,
+        )
+        assert page.text_content("#digit") == "7"
+
+        page.set_input_files(
+            "#file", {"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image"}
+        )
+        page.wait_for_selector("#message.error", timeout=20_000)
+        assert "not an image" in page.text_content("#message")
+        assert page.text_content("#digit") == "?"
+        assert page.locator("#saw").is_hidden()  # no stale image beside an error
     assert health(server)["status"] == "ready"
+
+
+def test_the_page_says_when_an_image_is_not_a_digit(server):
+    """Upload noise: the page says so, in a status region, and still shows the probabilities;
+    a digit uploaded next clears the message."""
+    with browser_page(server) as page:
+        page.set_input_files(
+            "#file", {"name": "noise.png", "mimeType": "image/png", "buffer": noise_page(0)}
+        )
+        page.wait_for_function(
+            "document.querySelector('#message').textContent.includes('noise.png')",
+            timeout=20_000,
+        )
+        verdict = page.locator("#verdict")
+        assert verdict.get_attribute("role") == "status" and verdict.is_visible()
+        assert "This does not look like a digit" in verdict.text_content()
+        assert page.locator("[role=status]", has_text="This does not look like a digit").count()
+        assert page.locator("#bars .bar").count() == 10
+        assert page.text_content("#digit") in list("0123456789")
+
+        page.set_input_files("#file", str(config.EXTERNAL_DATA_DIR / "digit-7-a.png"))
+        page.wait_for_function(
+            "document.querySelector('#message').textContent.includes('digit-7-a.png')",
+            timeout=20_000,
+        )
+        assert page.text_content("#digit") == "7" and page.text_content("#verdict") == ""
 
 
 def test_the_benchmark_measures_a_live_service(server, mnist):

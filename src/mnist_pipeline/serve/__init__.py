@@ -29,6 +29,7 @@ from mnist_pipeline.serve.inputs import (
     uploaded_file,
 )
 from mnist_pipeline.serve.model import (
+    DETECTOR_FILE,
     METADATA_FILE,
     MODEL_CARD_FILE,
     MODEL_PATH_ENV,
@@ -38,12 +39,14 @@ from mnist_pipeline.serve.model import (
     champion_info,
     export_champion,
     fast_predict,
+    fast_predict_and_features,
     load,
 )
 
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
+    "DETECTOR_FILE",
     "MAX_BATCH",
     "MAX_BODY_BYTES",
     "MAX_UPLOAD_BYTES",
@@ -64,6 +67,7 @@ __all__ = [
     "export_champion",
     "fast_json_batch",
     "fast_predict",
+    "fast_predict_and_features",
     "image_from_upload",
     "input_png",
     "load",

@@ -12,7 +12,12 @@ http://127.0.0.1:8000:
   ``.npy`` body (``Content-Type: application/x-npy``), answered as ``{"predictions": ...}``
   or ``.npy``.
 - ``GET /model-card``: the served model's card, in Markdown.
-- ``GET /health``: whether the model is loaded, and which one; OpenAPI docs at ``/docs``.
+- ``GET /health``: whether the model is loaded, which one, and its detector; OpenAPI docs at
+  ``/docs``.
+
+Every JSON prediction says whether the image looks like a digit: ``is_digit``, with the
+model's "not a digit" detector's ``ood_score`` and ``ood_threshold`` (all null for a model
+served without a detector; the ``.npy`` answer holds probabilities only).
 
 Which model, and how it is loaded: :mod:`mnist_pipeline.serve.model`; how request bodies
 become checked batches: :mod:`mnist_pipeline.serve.inputs`; the OpenAPI contract:
@@ -72,13 +77,33 @@ def input_png(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _answer(probabilities: np.ndarray, accept: str, binary: bool) -> Response:
-    """Probabilities as ``.npy`` or JSON, as the request asked."""
+def verdicts(scores: np.ndarray | None, model: LoadedModel) -> dict:
+    """``is_digit`` and ``ood_score`` of each image (lists) and ``ood_threshold``; all null
+    for a model without a detector."""
+    if scores is None or model.detector is None:
+        return {"is_digit": None, "ood_score": None, "ood_threshold": None}
+    return {
+        "is_digit": [bool(v) for v in model.detector.is_digit(scores)],
+        "ood_score": [float(v) for v in scores],
+        "ood_threshold": float(model.detector.threshold),
+    }
+
+
+def verdict(scores: np.ndarray | None, model: LoadedModel) -> dict:
+    """:func:`verdicts` of a batch of one image: ``is_digit`` and ``ood_score`` as scalars."""
+    judged = verdicts(scores, model)
+    if judged["is_digit"] is None:
+        return judged
+    return {**judged, "is_digit": judged["is_digit"][0], "ood_score": judged["ood_score"][0]}
+
+
+def _answer(probabilities: np.ndarray, judged: dict, accept: str, binary: bool) -> Response:
+    """Probabilities as ``.npy``, or as JSON with the detector's verdicts, as the request asked."""
     if NPY_TYPE in accept or (binary and "application/json" not in accept):
         buffer = io.BytesIO()
         np.save(buffer, probabilities.astype(np.float32), allow_pickle=False)
         return Response(buffer.getvalue(), media_type=NPY_TYPE)
-    text = json.dumps({"predictions": np.round(probabilities, 6).tolist()})
+    text = json.dumps({"predictions": np.round(probabilities, 6).tolist(), **judged})
     return Response(text, media_type="application/json")
 
 
@@ -114,9 +139,10 @@ def create_app(model: LoadedModel | None = None) -> FastAPI:
             raise HTTPException(503, "the model is not loaded yet")
         return loaded  # type: ignore[return-value]
 
-    def infer(batch: np.ndarray) -> np.ndarray:
+    def infer(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Probabilities and the detector's scores (None without a detector), in one call."""
         with lock:  # one batch at a time: TensorFlow already uses every core for one call
-            return current().predict(batch)
+            return current().read(batch)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> HTMLResponse:
@@ -126,11 +152,12 @@ def create_app(model: LoadedModel | None = None) -> FastAPI:
 
     @app.get("/health", response_model=schema.Health)
     def health() -> dict:
-        """Ready or not, and which model version answers."""
+        """Ready or not, which model version answers, and whether it can say "not a digit"."""
         loaded = state["model"]
         return {
             "status": "ready" if loaded is not None else "loading",
             "model": asdict(loaded.info) if loaded is not None else None,
+            "detector": loaded.detector_summary() if loaded is not None else None,
             "uptime_s": round(time.time() - state["started"], 1),
         }
 
@@ -151,7 +178,10 @@ def create_app(model: LoadedModel | None = None) -> FastAPI:
         "/predict",
         openapi_extra=schema.PREDICT_BODY,
         responses={
-            200: {"model": schema.Prediction, "description": "the digit"},
+            200: {
+                "model": schema.Prediction,
+                "description": "the digit, and whether the image looks like a digit at all",
+            },
             **schema.errors(
                 _400="no field 'file', or a malformed form",
                 _413=f"over {MAX_UPLOAD_BYTES:,} bytes or 25 million pixels",
@@ -162,19 +192,26 @@ def create_app(model: LoadedModel | None = None) -> FastAPI:
         },
     )
     async def predict(request: Request) -> JSONResponse:
-        """Read one uploaded PNG or JPEG (form field ``file``) and return the digit."""
+        """Read one uploaded PNG or JPEG (form field ``file``) and return the digit.
+
+        ``is_digit`` says whether the image looks like a digit at all (the model's "not a
+        digit" detector: ``ood_score`` at most ``ood_threshold``); the digit and the
+        probabilities are given either way.
+        """
         data, name, declared = await uploaded_file(request)
         image = await run_in_threadpool(image_from_upload, data, name, declared)
         start = time.perf_counter()
-        probabilities = (await run_in_threadpool(infer, image[np.newaxis]))[0]
+        probabilities, scores = await run_in_threadpool(infer, image[np.newaxis])
+        elapsed = time.perf_counter() - start
         return JSONResponse(
             {
-                "digit": int(np.argmax(probabilities)),
-                "confidence": float(np.max(probabilities)),
-                "probabilities": [round(float(p), 6) for p in probabilities],
+                "digit": int(np.argmax(probabilities[0])),
+                "confidence": float(np.max(probabilities[0])),
+                "probabilities": [round(float(p), 6) for p in probabilities[0]],
                 "model": asdict(current().info),
                 "input_image": input_png(image),
-                "inference_ms": round((time.perf_counter() - start) * 1000, 2),
+                "inference_ms": round(elapsed * 1000, 2),
+                **verdict(scores, current()),
             }
         )
 
@@ -197,9 +234,9 @@ def create_app(model: LoadedModel | None = None) -> FastAPI:
 
         JSON: ``{"inputs": [[[...28 floats] x 28] x n]}`` (or ``instances``, or a DataFrame of
         784 pixel columns as ``dataframe_split`` or ``dataframe_records``) answered
-        ``{"predictions": ...}``. Binary: a ``.npy`` body with ``Content-Type:
-        application/x-npy``, answered as a ``(n, 10)`` float32 ``.npy`` unless
-        ``Accept: application/json``.
+        ``{"predictions": ..., "is_digit": [...], "ood_score": [...], "ood_threshold": t}``.
+        Binary: a ``.npy`` body with ``Content-Type: application/x-npy``, answered as a
+        ``(n, 10)`` float32 ``.npy`` of probabilities only, unless ``Accept: application/json``.
         """
         check_length(request, MAX_BODY_BYTES)
         kind = content_type(request)
@@ -209,9 +246,10 @@ def create_app(model: LoadedModel | None = None) -> FastAPI:
             )
         body = await request.body()
         batch = await run_in_threadpool(batch_from_body, body, kind)
-        probabilities = await run_in_threadpool(infer, batch)
+        probabilities, scores = await run_in_threadpool(infer, batch)
         binary = kind != "application/json"
-        return _answer(probabilities, request.headers.get("accept", ""), binary)
+        judged = verdicts(scores, current())
+        return _answer(probabilities, judged, request.headers.get("accept", ""), binary)
 
     return app
 
@@ -255,5 +293,6 @@ def main(argv: list[str] | None = None) -> int:
         f"serving {info.name} version {info.version or '-'} ({info.source}) "
         f"on http://{args.host}:{args.port}"
     )
+    print(loaded.detector_note)
     uvicorn.run(create_app(loaded), host=args.host, port=args.port, log_level="warning")
     return 0

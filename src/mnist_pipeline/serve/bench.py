@@ -27,6 +27,7 @@ from mnist_pipeline.serve.client import (  # noqa: F401  (chapter 11 and the tes
     REQUEST_TIMEOUT_S,
     START_TIMEOUT_S,
     Server,
+    Verdict,
     _connection,
     _log_file,
     canvas_drawing,
@@ -34,12 +35,14 @@ from mnist_pipeline.serve.client import (  # noqa: F401  (chapter 11 and the tes
     get_json,
     image_from_data_url,
     invoke,
+    invoke_json,
     json_body,
     multipart_body,
     npy_body,
     png_bytes,
     request,
     start_service,
+    verdict,
     wait_ready,
 )
 

@@ -1,8 +1,9 @@
 """A small HTTP client for the service, on the loopback interface only.
 
 Chapter 11 and the tests start the service with :func:`start_service` and talk to it with
-:func:`upload`, :func:`invoke` and :func:`get_json`; :func:`canvas_drawing` makes a PNG like
-the page's canvas sends. :mod:`mnist_pipeline.serve.bench` measures servers with the same client.
+:func:`upload`, :func:`invoke`, :func:`invoke_json` and :func:`get_json`; :func:`verdict` reads
+the "not a digit" fields of an answer; :func:`canvas_drawing` makes a PNG like the page's canvas
+sends. :mod:`mnist_pipeline.serve.bench` measures servers with the same client.
 """
 
 from __future__ import annotations
@@ -165,6 +166,54 @@ def invoke(url: str, images: np.ndarray) -> np.ndarray:
     if status != 200:
         raise RuntimeError(f"/invocations answered {status}: {body[:200]!r}")
     return np.load(io.BytesIO(body), allow_pickle=False)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether the service took an image for a digit: ``is_digit`` (None when the served model
+    has no detector), the detector's score and its threshold (None likewise)."""
+
+    is_digit: bool | None
+    score: float | None
+    threshold: float | None
+
+
+def verdict(answer: dict) -> Verdict:
+    """The "not a digit" fields of a ``/predict`` answer.
+
+    Raises:
+        KeyError: an answer without them (an error, or a service older than the fields).
+    """
+    return Verdict(answer["is_digit"], answer["ood_score"], answer["ood_threshold"])
+
+
+def invoke_json(url: str, images: np.ndarray) -> tuple[np.ndarray, list[Verdict]]:
+    """Class probabilities and a :class:`Verdict` per image from ``/invocations`` (JSON answer).
+
+    The ``.npy`` answer of :func:`invoke` holds probabilities only; this one asks for JSON.
+    """
+    connection = _connection(url)
+    connection.request(
+        "POST",
+        "/invocations",
+        body=npy_body(images),
+        headers={"Content-Type": "application/x-npy", "Accept": "application/json"},
+    )
+    response = connection.getresponse()
+    status, body = response.status, response.read()
+    connection.close()
+    if status != 200:
+        raise RuntimeError(f"/invocations answered {status}: {body[:200]!r}")
+    answer = json.loads(body)
+    probabilities = np.asarray(answer["predictions"], dtype=np.float32)
+    if answer["is_digit"] is None:
+        verdicts = [Verdict(None, None, None)] * len(probabilities)
+    else:
+        verdicts = [
+            Verdict(is_digit, score, answer["ood_threshold"])
+            for is_digit, score in zip(answer["is_digit"], answer["ood_score"], strict=True)
+        ]
+    return probabilities, verdicts
 
 
 def image_from_data_url(data_url: str) -> np.ndarray:

@@ -214,6 +214,15 @@ def _dataframe_rows(payload: dict) -> object:
             raise HTTPException(
                 400, f'dataframe_split must be {{"columns": [...], "data": [[...]]}} of {what}'
             )
+        columns = split.get("columns", [])
+        if "columns" in split and not (
+            isinstance(columns, list)
+            and len(columns) == 784
+            and all(isinstance(c, str | int) and not isinstance(c, bool) for c in columns)
+        ):
+            raise HTTPException(
+                400, "dataframe_split's columns must be 784 column names (strings or integers)"
+            )
         return split["data"]
     records = payload["dataframe_records"]
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):

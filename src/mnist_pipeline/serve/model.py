@@ -3,8 +3,12 @@
 The model is the registry's ``models:/mnist-cnn@champion``, or what ``MNIST_MODEL_PATH``
 names (an exported ``.keras`` file, an MLflow model directory or any MLflow model URI).
 Its model card (Markdown) is the registered version's description, or the
-``model_card.md`` exported beside the model file. Inference calls the model directly
-through one compiled ``tf.function``, not ``predict()``.
+``model_card.md`` exported beside the model file. Its "not a digit" detector
+(:class:`mnist_pipeline.models.detector.DigitDetector`) is the ``detector.json`` logged in the
+version's run, or the one exported beside the model file; a model without one still serves,
+and its answers say ``is_digit: null``. Inference calls the model directly through one compiled
+``tf.function``, not ``predict()``: with a detector, one call gives the probabilities and the
+features the detector scores.
 
 Loading needs none of this package's model code: the registered Keras models are saved
 without their training-only layers.
@@ -13,20 +17,28 @@ without their training-only layers.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mnist_pipeline import adapters, config
 
+if TYPE_CHECKING:
+    from mnist_pipeline.models.detector import DigitDetector
+
 MODEL_PATH_ENV = "MNIST_MODEL_PATH"
 METADATA_FILE = "model.json"
 MODEL_CARD_FILE = "model_card.md"
+DETECTOR_FILE = "detector.json"  # models.detector.ARTIFACT; a test checks they agree
 _REGISTRY_URI = re.compile(r"models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
+_RUN_URI = re.compile(r"runs:/(?P<run_id>[^/]+)/")
+_log = logging.getLogger(__name__)
 
 
 class NoModelError(RuntimeError):
@@ -48,12 +60,53 @@ class ModelInfo:
 class LoadedModel:
     """A model ready to answer: ``predict`` maps ``(n, 28, 28, 1)`` float32 to ``(n, 10)``.
 
-    ``card`` is the model card in Markdown, or None when the model has none.
+    ``card`` is the model card in Markdown, or None when the model has none. ``detector``
+    says which inputs are not digits, or is None (``detector_note`` then says why);
+    ``predict_and_features`` gives the probabilities and the detector's features in one call
+    (:func:`fast_predict_and_features`), and is required with a detector.
     """
 
     predict: Callable[[np.ndarray], np.ndarray]
     info: ModelInfo
     card: str | None = None
+    detector: DigitDetector | None = None
+    predict_and_features: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
+    detector_note: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if self.detector is not None and self.predict_and_features is None:
+            raise ValueError("a model with a detector needs predict_and_features")
+        if not self.detector_note:
+            self.detector_note = (
+                "no 'not a digit' detector: answers say is_digit null"
+                if self.detector is None
+                else f"'not a digit' detector on layer {self.detector.layer!r}, "
+                f"threshold {self.detector.threshold:.4g}"
+            )
+
+    def read(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Class probabilities and, with a detector, its score of each image (else None).
+
+        Scores are finite: one that overflows is the largest float, far above any threshold.
+        """
+        if self.detector is None:
+            return self.predict(batch), None
+        probabilities, features = self.predict_and_features(batch)
+        scores = self.detector.score(features)
+        big = np.finfo(np.float64).max
+        return probabilities, np.nan_to_num(scores, nan=big, posinf=big)
+
+    def detector_summary(self) -> dict:
+        """What ``/health`` says about the detector: loaded or not, its threshold, and why."""
+        found = self.detector
+        return {
+            "loaded": found is not None,
+            "method": "mahalanobis" if found is not None else None,
+            "layer": found.layer if found is not None else None,
+            "threshold": float(found.threshold) if found is not None else None,
+            "validation_reject": float(found.reject) if found is not None else None,
+            "note": self.detector_note,
+        }
 
 
 def fast_predict(model: object) -> Callable[[np.ndarray], np.ndarray]:
@@ -70,6 +123,46 @@ def fast_predict(model: object) -> Callable[[np.ndarray], np.ndarray]:
         A function from a ``(n, 28, 28, 1)`` float32 batch to ``(n, 10)`` probabilities.
     """
     return adapters.for_model(model).fast_predict(model)
+
+
+def fast_predict_and_features(
+    model: object, layer: str
+) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Like :func:`fast_predict`, with the features of ``layer`` from the same call.
+
+    A Keras model's :func:`~mnist_pipeline.models.detector.feature_model` (two outputs) is
+    called inside one ``tf.function``: one pass gives both. A scikit-learn estimator's
+    features are its pixels averaged over 4 x 4 blocks (``detector.PIXELS``).
+
+    Args:
+        model: a Keras model or a scikit-learn estimator with ``predict_proba``.
+        layer: the detector's layer (``DigitDetector.layer``).
+
+    Returns:
+        A function from a ``(n, 28, 28, 1)`` float32 batch to ``(n, 10)`` probabilities and
+        ``(n, d)`` features.
+
+    Raises:
+        ValueError: ``layer`` is not a layer of the model.
+    """
+    from mnist_pipeline.models import detector
+
+    if layer == detector.PIXELS:
+        probabilities = fast_predict(model)
+        return lambda x: (probabilities(x), detector.features(model, x, layer))
+    if not hasattr(model, "get_layer"):
+        raise ValueError(f"a model without layers has no layer {layer!r}")
+    from mnist_pipeline._tf import tf
+
+    both = detector.feature_model(model, layer)  # ValueError for a layer it does not have
+    signature = [tf.TensorSpec((None, *config.INPUT_SHAPE), tf.float32)]
+    call = tf.function(lambda x: both(x, training=False), input_signature=signature)
+
+    def run(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        probabilities, features = call(x)
+        return probabilities.numpy(), features.numpy().reshape(len(x), -1)
+
+    return run
 
 
 def _is_uri(source: str) -> bool:
@@ -145,6 +238,60 @@ def _from_path(source: str) -> tuple[ModelInfo, str | None]:
     return info, found.description or None
 
 
+def detector_text(source: str, run_id: str = "") -> tuple[str | None, str]:
+    """The ``detector.json`` that belongs to a model, and where it was looked for.
+
+    Beside an exported model file (or MLflow model directory), else in the run that logged
+    the model: ``run_id`` (a registered version's run) or the run of a ``runs:/`` URI.
+
+    Returns:
+        The JSON text, or None when there is none, and a sentence saying where it was (not)
+        found.
+    """
+    if not _is_uri(source):
+        beside = Path(source).parent / DETECTOR_FILE
+        if beside.is_file():
+            return beside.read_text(), f"{DETECTOR_FILE} beside {Path(source).name}"
+        return None, f"no {DETECTOR_FILE} beside {Path(source).name}"
+    match = _RUN_URI.match(source)
+    run_id = run_id or (match["run_id"] if match else "")
+    if not run_id:
+        return None, f"{source} names no run to read {DETECTOR_FILE} from"
+    from mnist_pipeline import tracking
+
+    tracking.client()  # MLflow pointed at the project's store
+    try:  # MLflow's artifact access, through the one door to MLflow
+        text = tracking.mlflow.artifacts.load_text(f"runs:/{run_id}/{DETECTOR_FILE}")
+    except (tracking.MlflowException, OSError):
+        return None, f"run {run_id} has no {DETECTOR_FILE} (a run logged before detectors)"
+    return text, f"{DETECTOR_FILE} of run {run_id}"
+
+
+def _with_detector(
+    model: object, text: str | None, where: str
+) -> tuple[DigitDetector | None, Callable | None, str]:
+    """The detector read from ``text``, the one-call inference that feeds it, and a note.
+
+    Raises:
+        NoModelError: a ``detector.json`` that cannot be read, or that does not fit the model.
+    """
+    if text is None:
+        return None, None, f"no 'not a digit' detector ({where}): answers say is_digit null"
+    from mnist_pipeline.models.detector import DigitDetector  # after the model has loaded
+
+    try:
+        found = DigitDetector.from_dict(json.loads(text))
+        both = fast_predict_and_features(model, found.layer)
+        found.score(both(np.zeros((1, *config.INPUT_SHAPE), np.float32))[1])  # trace once, now
+    except (ValueError, KeyError, TypeError) as exc:
+        raise NoModelError(f"the model's {where} cannot be used: {exc}") from exc
+    note = (
+        f"'not a digit' detector from {where}: Mahalanobis distance in layer {found.layer!r}, "
+        f"threshold {found.threshold:.4g} (refuses {found.reject:.1%} of validation digits)"
+    )
+    return found, both, note
+
+
 def load(source: str | None = None) -> LoadedModel:
     """Load the model to serve, once, and warm it up.
 
@@ -153,10 +300,12 @@ def load(source: str | None = None) -> LoadedModel:
             ``MNIST_MODEL_PATH``, else the registry's champion.
 
     Returns:
-        The model ready to answer, with what it is and its card.
+        The model ready to answer, with what it is, its card and its detector (None for a
+        model without one: a bare ``.keras`` file, a run logged before detectors).
 
     Raises:
-        NoModelError: nothing to serve (no champion, or a path that does not exist).
+        NoModelError: nothing to serve (no champion, or a path that does not exist), or a
+            ``detector.json`` that does not fit the model.
     """
     source = source or os.environ.get(MODEL_PATH_ENV)
     if source:
@@ -166,7 +315,9 @@ def load(source: str | None = None) -> LoadedModel:
         info = champion_info()
         model = _load_any(info.source)
         card = registry_card(info.source)
-    loaded = LoadedModel(fast_predict(model), info, card)
+    found, both, note = _with_detector(model, *detector_text(source or info.source, info.run_id))
+    (_log.info if found is not None else _log.warning)("%s", note)
+    loaded = LoadedModel(fast_predict(model), info, card, found, both, note)
     loaded.predict(np.zeros((1, *config.INPUT_SHAPE), np.float32))  # trace once, now
     return loaded
 
@@ -203,8 +354,9 @@ def export_champion(directory: Path | str) -> Path:
     """Save the champion as ``model.keras`` (or an MLflow model directory) with its metadata.
 
     The exported directory is what the Docker image copies, so that the container serves
-    the champion without a tracking server: ``model.json`` says which version it is, and
-    ``model_card.md`` holds the version's description when it has one.
+    the champion without a tracking server: ``model.json`` says which version it is,
+    ``model_card.md`` holds the version's description and ``detector.json`` the "not a digit"
+    detector of its run, when it has them (a file left by an earlier export is removed).
 
     Args:
         directory: where to write; created if missing.
@@ -236,4 +388,10 @@ def export_champion(directory: Path | str) -> Path:
         card_file.write_text(card if card.endswith("\n") else card + "\n")
     else:
         card_file.unlink(missing_ok=True)  # a card left from an earlier export is not this one's
+    text, _ = detector_text(info.source, info.run_id)
+    detector_file = directory / DETECTOR_FILE
+    if text is not None:
+        detector_file.write_text(text if text.endswith("\n") else text + "\n")
+    else:
+        detector_file.unlink(missing_ok=True)  # nor is a detector left from an earlier export
     return target

@@ -30,12 +30,48 @@ class ModelDescription(BaseModel):
     run_id: str
 
 
+class DetectorDescription(BaseModel):
+    """The served model's "not a digit" detector, or why it has none."""
+
+    loaded: bool = Field(description="whether answers carry is_digit (false: they say null)")
+    method: str | None = Field(
+        description="how the score is computed: 'mahalanobis', the squared Mahalanobis distance "
+        "of the image's features to the nearest digit class; null without a detector"
+    )
+    layer: str | None = Field(description="the model layer whose output are the features")
+    threshold: float | None = Field(
+        description="scores above it are 'not a digit'; null without a detector"
+    )
+    validation_reject: float | None = Field(
+        description="the share of validation digits the threshold refuses, as fitted"
+    )
+    note: str = Field(description="where the detector came from, or why there is none")
+
+
 class Health(BaseModel):
-    """Whether the model is loaded, and which one."""
+    """Whether the model is loaded, which one, and whether it can say "not a digit"."""
 
     status: Literal["ready", "loading"]
     model: ModelDescription | None
+    detector: DetectorDescription | None = Field(
+        description="the model's 'not a digit' detector; null while the model loads"
+    )
     uptime_s: float
+
+
+IS_DIGIT = (
+    "whether the image looks like a digit: its ood_score is at most ood_threshold; null when "
+    "the served model has no 'not a digit' detector"
+)
+OOD_SCORE = (
+    "the 'not a digit' detector's score: the squared Mahalanobis distance of the image's "
+    "features (in the model's penultimate layer) to the nearest digit class; higher is less "
+    "like a digit; null without a detector"
+)
+OOD_THRESHOLD = (
+    "the detector's threshold, fitted so that 1 % of validation digits score above it; "
+    "null without a detector"
+)
 
 
 class Prediction(BaseModel):
@@ -47,12 +83,21 @@ class Prediction(BaseModel):
     model: ModelDescription
     input_image: str = Field(description="the 28x28 input as a data:image/png;base64 URL")
     inference_ms: float
+    is_digit: bool | None = Field(description=IS_DIGIT)
+    ood_score: float | None = Field(ge=0, description=OOD_SCORE)
+    ood_threshold: float | None = Field(description=OOD_THRESHOLD)
 
 
 class Predictions(BaseModel):
-    """Class probabilities, one row of 10 per input image."""
+    """Class probabilities, one row of 10 per input image, and the detector's verdicts.
+
+    The ``.npy`` answer holds the probabilities only.
+    """
 
     predictions: list[list[float]]
+    is_digit: list[bool] | None = Field(description=f"one per image: {IS_DIGIT}")
+    ood_score: list[float] | None = Field(description=f"one per image: {OOD_SCORE}")
+    ood_threshold: float | None = Field(description=OOD_THRESHOLD)
 
 
 def errors(**described: str) -> dict[int | str, dict]:
