@@ -50,7 +50,10 @@ def test_target_codes_follow_the_shares():
     assert codes["detector_natural_patches"] == "misses"  # 90 %
     assert "detector_letters" not in codes
     strict = detection.refusal_table(digits, families, threshold=10.0)
-    assert detection.target_codes(strict)["detector_digits"] == "meets"
+    # none of 200 refused: the interval (0 to 1.9 %) still holds 1 %, too few digits to tell
+    assert detection.target_codes(strict)["detector_digits"] == "at_goal"
+    many = detection.refusal_table(np.linspace(0, 1, 5000), families, threshold=2.0)
+    assert detection.target_codes(many)["detector_digits"] == "meets"
 
 
 def test_the_sentences_say_what_each_target_got():
@@ -75,3 +78,10 @@ def test_refusals_of_corrupted_digits_are_called_a_cost():
     said = verdicts.corrupted_refusals(pd.Series({"fog": 0.30, "shot_noise": 0.02}))
     assert "16.0\u00a0% on average" in said and "most under fog (30.0\u00a0%)" in said
     assert "cost" in said
+
+
+def test_digits_refused_near_the_threshold_s_own_rate_are_at_goal():
+    digits = np.linspace(0.0, 10.0, 1000)  # the threshold refuses about 1 % of them
+    table = detection.refusal_table(digits, {"uniform_noise": np.full(10, 50.0)}, threshold=9.9)
+    assert table.loc["digits", "ci_low"] <= 0.01 <= table.loc["digits", "ci_high"]
+    assert detection.target_codes(table)["detector_digits"] == "at_goal"

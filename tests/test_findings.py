@@ -275,3 +275,18 @@ def tiny_model_version(mlflow_store):
     ) as run:
         version = tracking.log_model(model, x[:2], "model_1")
     return version, run.info.run_id
+
+
+def test_only_model_4_has_corruptions_it_never_saw():
+    target = pd.DataFrame(
+        {
+            "corruption": ["rotation", "blur", "mean"] * 2,
+            "model": ["model_4"] * 3 + ["model_2"] * 3,
+            "accuracy": [0.97, 0.80, 0.9, 0.95, 0.70, 0.8],
+        }
+    )
+    section = findings.robustness_section(target, ["model_4", "model_2"], 100, ("blur",))
+    assert section["model_4_min"] == "97.0\u00a0%" and section["model_4_blur"] == "80.0\u00a0%"
+    assert section["model_2_min"] == "70.0\u00a0%" and "model_2_blur" not in section
+    everything = findings.robustness_section(target, ["model_4"], 100, ("rotation", "blur"))
+    assert everything["model_4_min"] == "80.0\u00a0%"  # no augmentation: the lowest of all

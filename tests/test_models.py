@@ -15,7 +15,7 @@ EXPECTED_PARAMS = {
     "model_1": 693_962,
     "model_2": 225_034,
     "model_3": 431_626,
-    "model_4": 82_522 + 81,  # the high-pass filter's 9 x 9 fixed weights (not trained)
+    "model_4": 82_522,  # its registered design adds layers without weights
     "model_4_no_aug": 82_522,  # augmentation and standardisation have no weights
     "mlp": 669_706,
 }

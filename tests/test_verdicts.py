@@ -118,3 +118,10 @@ def test_paired_codes_leave_a_close_call_undecided():
     assert verdicts.paired_code({"p_value": 0.2, "acc_a": 0.9, "acc_b": 0.95}) == "undecided"
     assert verdicts.paired_code({"p_value": 0.01, "acc_a": 0.9, "acc_b": 0.95}) == "more"
     assert verdicts.paired_code({"p_value": 0.01, "acc_a": 0.95, "acc_b": 0.9}) == "less"
+
+
+def test_a_paired_verdict_needs_the_interval_to_agree_with_the_test():
+    tested = {"p_value": 0.01, "acc_a": 0.90, "acc_b": 0.95}
+    assert verdicts.paired_code({**tested, "ci_low": 0.01, "ci_high": 0.09}) == "more"
+    # the sign-flip test rejects, but the interval (which resamples seeds) holds 0
+    assert verdicts.paired_code({**tested, "ci_low": -0.01, "ci_high": 0.09}) == "undecided"

@@ -65,6 +65,7 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
                 f"{det[f'{name}_refused']} of {name.replace('_', ' ')}"
                 for name in ("uniform_noise", "gaussian_blobs", "near_blank", "natural_patches")
             )
+            + " (the target: at least 95\u00a0% of each of these four)"
             + f"; and {det['letters_refused']} of letters and {det['scribbles_refused']} of "
             "scribbles, which have no target: many are shaped like digits. An answer for an image "
             "it lets through is still some digit.\n"
@@ -100,7 +101,12 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
         ),
         "Robustness": (
             f"- The target suite ({robust['n_images']} test images): at least "
-            f"{robust[f'{key}_min']} under the corruptions its augmentation covers"
+            f"{robust[f'{key}_min']} under "
+            + (
+                "the corruptions its augmentation covers"
+                if model["augmented"] == "yes"
+                else "each of its corruptions (the model trained on no augmentation)"
+            )
             + (
                 "; under what it never saw in training, "
                 + ", ".join(f"{robust[f'{key}_{name}']} under {name}" for name in unseen)

@@ -247,6 +247,8 @@ def target_suite(table: pd.DataFrame, key: str, target: float, unseen: tuple[str
     seen = rows.drop(index=list(unseen))["accuracy"]
     missed = [name for name, accuracy in seen.items() if accuracy < target]
     never = ", ".join(f"{name} {pct(rows.loc[name, 'accuracy'], 1)}" for name in unseen)
+    if seen.empty:
+        return f"{specs.label(key).capitalize()} trained on no augmentation; under each corruption: {never}."
     covered = (
         f"{specs.label(key).capitalize()} reaches {pct(target, 0)} or more on "
         f"{len(seen) - len(missed)} of the {len(seen)} corruptions its augmentation covers"

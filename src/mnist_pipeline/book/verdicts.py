@@ -93,14 +93,21 @@ def augmentation(with_aug: str, without: str, paired: Mapping[str, Mapping[str, 
     return (
         f"Compared with the same network trained without augmentation or normalisation "
         f"({without}), {with_aug} is {'; it is '.join(parts)}. Over {seeds}, paired by image: "
-        "each image counts once, scored by the share of its copies read right, and the "
-        "intervals resample images and seeds together; they say nothing of seeds not tried."
+        "each image counts once, scored by the share of its copies read right; the intervals "
+        "resample images and each model's seeds, and a verdict needs both the sign-flip test "
+        "and the interval; with so few seeds, the seed level of the resampling is crude."
     )
 
 
 def paired_code(result: Mapping[str, float]) -> str:
-    """``more``, ``less`` (accurate, the second model against the first) or ``undecided``."""
+    """``more``, ``less`` (accurate, the second model against the first) or ``undecided``.
+
+    Decided only when the test rejects (p below :data:`ALPHA`) and, where the result carries a
+    bootstrap interval of the difference (which resamples seeds too), the interval excludes 0.
+    """
     if result["p_value"] >= ALPHA:
+        return "undecided"
+    if "ci_low" in result and result["ci_low"] <= 0 <= result["ci_high"]:
         return "undecided"
     return "more" if result["acc_b"] > result["acc_a"] else "less"
 

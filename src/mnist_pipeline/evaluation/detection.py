@@ -124,12 +124,14 @@ def corrupted_refusals(
 
 
 def target_codes(table: pd.DataFrame) -> dict[str, str]:
-    """``meets`` or ``misses`` per target: digits refused at most 1 %, each covered family
-    refused at least 95 % (on the measured share; the table gives the intervals)."""
+    """``meets`` or ``misses`` per target: digits refused at most 1 % (``at_goal`` when the
+    interval holds 1 %: the threshold was set at 1 % of validation digits, so either side is
+    noise), each covered family refused at least 95 % (on the measured share)."""
+    digits = table.loc["digits"]
     codes = {
-        "detector_digits": "meets"
-        if table.loc["digits", "refused"] <= DIGIT_REJECT_TARGET
-        else "misses"
+        "detector_digits": "at_goal"
+        if digits["ci_low"] <= DIGIT_REJECT_TARGET <= digits["ci_high"]
+        else ("meets" if digits["refused"] <= DIGIT_REJECT_TARGET else "misses")
     }
     for family in MUST_REFUSE:
         if family in table.index:

@@ -23,9 +23,11 @@ def robustness_section(
     values = {"n_images": f"{n_images:,}"}
     for key in keys:
         rows = table[(table["model"] == key) & (table["corruption"] != "mean")]
-        seen = rows[~rows["corruption"].isin(unseen)]
-        values[f"{key}_min"] = pct(float(seen["accuracy"].min()), 1)
-        for name in unseen:
+        never = unseen if key == "model_4" else ()  # the others' augmentation covers nothing
+        seen = rows[~rows["corruption"].isin(never)]
+        lowest = (seen if len(seen) else rows)["accuracy"].min()  # no augmentation: over all
+        values[f"{key}_min"] = pct(float(lowest), 1)
+        for name in never:
             values[f"{key}_{name}"] = pct(
                 float(rows.loc[rows["corruption"] == name, "accuracy"].iloc[0]), 1
             )

@@ -9,6 +9,7 @@ import pandas as pd
 
 from mnist_pipeline import config
 from mnist_pipeline import models as models_
+from mnist_pipeline.corruptions import target
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.evaluation import robustness
 from mnist_pipeline.metrics import clustered
@@ -27,7 +28,9 @@ def unseen_targets(runs: pd.DataFrame, key: str = "model_4") -> tuple[str, ...]:
     """The target suite's corruptions that model 4's logged design never trains on."""
     found = runs.loc[runs["model_key"] == key, "architecture"]
     design = models_.design_named(str(found.iloc[0])) if len(found) else None
-    return augment.unseen_targets(design.policy if design else "none")
+    if design is None or design.policy == "none":  # no augmentation: it saw none of them
+        return tuple(target.CORRUPTIONS)
+    return augment.unseen_targets(design.policy)
 
 
 def target_check(value: float, low: float, high: float, goal: float) -> dict:
