@@ -205,7 +205,7 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
         "fog",
         "79.0\u00a0%",
         "0.17\u00a0%",
-        "met this model twice",
+        "have met the test set twice: this version once, and 1 earlier",
     ]:
         assert value in card
     assert "One training seed" in card

@@ -28,7 +28,7 @@ def test_table_gives_mean_and_sample_standard_deviation_per_model():
     assert table.loc["model_1", "seeds"] == "42, 43, 44"
     assert table.loc["model_1", "test_mean"] == pytest.approx(0.98)
     assert table.loc["model_1", "test_sd"] == pytest.approx(0.002)  # sd of .980 .978 .982
-    assert table.loc["model_2", "val"] == "99.00 ± 0.10\u00a0%"
+    assert table.loc["model_2", "val"] == "99.00\u00a0% (SD 0.10)"  # "±" is kept for intervals
 
 
 def test_differences_are_paired_by_seed_with_a_t_interval():

@@ -125,3 +125,27 @@ def test_a_paired_verdict_needs_the_interval_to_agree_with_the_test():
     assert verdicts.paired_code({**tested, "ci_low": 0.01, "ci_high": 0.09}) == "more"
     # the sign-flip test rejects, but the interval (which resamples seeds) holds 0
     assert verdicts.paired_code({**tested, "ci_low": -0.01, "ci_high": 0.09}) == "undecided"
+
+
+def test_a_cnn_beats_the_best_baseline_only_when_mcnemar_says_so():
+    from mnist_pipeline.book import baselines
+
+    mcnemar = pd.DataFrame(
+        [
+            {"first": "svm_pca", "second": "model_1", "a_only": 60, "b_only": 50, "p_value": 0.39},
+            # held the other way round: the lookup must swap the counts
+            {"first": "model_2", "second": "svm_pca", "a_only": 90, "b_only": 30, "p_value": 1e-7},
+        ]
+    )
+    test = {
+        k: {"accuracy": a}
+        for k, a in (("svm_pca", 0.9851), ("model_1", 0.9841), ("model_2", 0.9901))
+    }
+    text = baselines.against_baselines(test, mcnemar, ["model_1", "model_2"], "svm_pca")
+    assert "model 1 (98.41\u00a0%) is no different on this evidence (p = 0.39; 50 images" in text
+    assert "model 2 (99.01\u00a0%) is better (p = 1e-07; 90 images only it reads right, 30" in text
+    assert "one seed (42) of each" in text
+    worse = mcnemar.assign(a_only=[90, 30], b_only=[30, 90], p_value=[1e-7, 1e-7])
+    assert "model 1 (98.41\u00a0%) is worse" in baselines.against_baselines(
+        test, worse, ["model_1"], "svm_pca"
+    )

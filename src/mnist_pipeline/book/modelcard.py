@@ -30,6 +30,17 @@ def times(n: int) -> str:
     return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
 
+def _looks(n: int) -> str:
+    """What the ledger says of the champion's spec and its earlier versions."""
+    if n <= 1:
+        return "- This version is the only one of this model to have met the test set (the ledger of the evaluation chapter)."
+    return (
+        f"- Versions of this model have met the test set {times(n)}: this version once, and "
+        f"{n - 1} earlier, revised versions (the ledger of the evaluation chapter lists each with "
+        "what it scored)."
+    )
+
+
 def build(values: Mapping[str, Mapping[str, object]]) -> str:
     """The card as Markdown, from the report's values.
 
@@ -92,12 +103,12 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             f"- Macro-averaged precision {model['precision_macro']}, recall "
             f"{model['recall_macro']}, F1 {model['f1_macro']} on the test set.\n"
             + (
-                f"- Over seeds {model['seeds']}: test accuracy {model['test_seeds']}.\n"
+                f"- Over seeds {model['seeds']}: test accuracy {model['test_seeds']}, the mean "
+                "and the standard deviation (SD, in points) between seeds.\n"
                 if "test_seeds" in model
                 else "- One training seed (42).\n"
             )
-            + f"- The test set has met this model {times(int(model['test_looks']))} (the "
-            "ledger of the evaluation chapter)."
+            + _looks(int(model["test_looks"]))
         ),
         "Robustness": (
             f"- The target suite ({robust['n_images']} test images): at least "

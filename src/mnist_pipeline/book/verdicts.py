@@ -63,7 +63,7 @@ def step(first: str, second: str, mcnemar: Mapping[str, float], diff: Mapping[st
         diff: :func:`mnist_pipeline.evaluation.seed_differences` row for (first, second).
     """
     seeds, _ = _seed_clause(diff)
-    evidence = f"McNemar p {p_clause(mcnemar['p_value'])} on seed 42; {seeds}"
+    evidence = f"McNemar p {p_clause(mcnemar['p_value'])} on the test set, seed 42 only; {seeds}"
     lead = second[:1].upper() + second[1:]  # the verdict opens a sentence
     code = step_code(mcnemar, diff)
     if code == "better":
@@ -273,30 +273,6 @@ def ablation(pair: tuple[str, str], paired: Mapping[str, Mapping[str, float]]) -
     """:func:`augmentation` for the pair (the ablation, model 4)."""
     without, with_aug = pair
     return augmentation(specs.label(with_aug), specs.label(without), paired)
-
-
-def against_baselines(
-    test: Mapping[str, Mapping[str, float]], cnns: Sequence[str], baselines: Sequence[str]
-) -> str:
-    """Which of ``cnns`` beat every baseline on test, and which baselines beat the others.
-
-    Args:
-        test: model key to its test results (``accuracy``).
-        cnns, baselines: model keys.
-    """
-    best = max(baselines, key=lambda k: test[k]["accuracy"])
-    parts = []
-    for key in cnns:
-        above = [b for b in baselines if test[b]["accuracy"] > test[key]["accuracy"]]
-        if above:
-            names = ", ".join(f"the {specs.label(b)} ({pct(test[b]['accuracy'])})" for b in above)
-            parts.append(f"{specs.label(key)} ({pct(test[key]['accuracy'])}) is below {names}")
-    if not parts:
-        return (
-            f"Every one of the study's CNNs beats the best baseline on test, the {specs.label(best)} "
-            f"({pct(test[best]['accuracy'])})."
-        )
-    return "Not every CNN beats the baselines on test: " + "; ".join(parts) + "."
 
 
 def corrupted_refusals(refused: pd.Series) -> str:

@@ -156,7 +156,12 @@ def run(
         .sort_values("val_accuracy")
         .iloc[-1]
     )
-    pairs = pairs_to_test(champion["model_key"], runner_up["model_key"])
+    pairs = pairs_to_test(
+        champion["model_key"],
+        runner_up["model_key"],
+        best_baseline,
+        [k for k in keys_of(runs, "study", "beyond") if k != best_baseline],
+    )
     mcnemar = mcnemar_pairs(splits.y_test, predictions, pairs)
     val_proba = probabilities({k: models[k] for k in focus}, splits.x_val)
     subset = metrics.seeded_subset(len(splits.y_test), n_robustness, seed)

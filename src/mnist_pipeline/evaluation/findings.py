@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from mnist_pipeline import evaluation, metrics
+from mnist_pipeline.book import baselines as versus
 from mnist_pipeline.book import narrate, verdicts
 from mnist_pipeline.book.narrate import duration, interval, pct
 from mnist_pipeline.evaluation import detection, ledger
@@ -132,6 +133,55 @@ def champion_section(result, confident: float = 0.99) -> dict[str, object]:
     }
 
 
+def baseline_verdict(result) -> str:
+    """Each of the study's CNNs and model 4 against the best baseline, by McNemar's test."""
+    return versus.against_baselines(
+        result.test,
+        result.mcnemar,
+        [
+            k
+            for k in evaluation.keys_of(result.runs, "study", "beyond")
+            if k != result.best_baseline
+        ],
+        result.best_baseline,
+    )
+
+
+def reproduced(result, n_val: int):
+    """``(key, spec, values, n)`` for each model whose accuracy a source reported: ours on the
+    split the source names, one value per seed (the seed-42 run alone for a model without
+    seeds), measured on ``n`` images."""
+    scores = result.seed_scores
+    for r in result.runs.itertuples():
+        spec = specs.get(r.model_key)
+        if spec.study_val_accuracy is None:
+            continue
+        on_test = spec.reported_split == "test"
+        mine = scores[scores["model_key"] == r.model_key]
+        column = "test_accuracy" if on_test else "val_accuracy"
+        if len(mine) > 1:
+            values = list(mine[column])
+        else:
+            values = [result.test[r.model_key]["accuracy"] if on_test else r.val_accuracy]
+        yield r.model_key, spec, values, len(result.labels_test) if on_test else n_val
+
+
+def reproductions(result, n_val: int) -> dict[str, str]:
+    """:func:`narrate.reproduction` for each model a source reported on, keyed
+    ``reproduction_<key>``."""
+    return {
+        f"reproduction_{key}": narrate.reproduction(
+            specs.label(key),
+            values,
+            n,
+            spec.study_val_accuracy,
+            spec.reported_by,
+            spec.reported_split,
+        )
+        for key, spec, values, n in reproduced(result, n_val)
+    }
+
+
 def decisions(result, n_val: int) -> dict[str, str]:
     """What the statistics decided, as codes a reproduction must reach again
     (:mod:`mnist_pipeline.book.conclusions`): each step, the ablation, each reproduction, each
@@ -140,11 +190,8 @@ def decisions(result, n_val: int) -> dict[str, str]:
     return {
         **result.decisions,
         **{
-            f"reproduction_{r.model_key}": narrate.reproduction_code(
-                r.val_accuracy, n_val, r.study_val_accuracy
-            )
-            for r in result.runs.itertuples()
-            if specs.get(r.model_key).study_val_accuracy is not None
+            f"reproduction_{key}": narrate.reproduction_code(values, n, spec.study_val_accuracy)
+            for key, spec, values, n in reproduced(result, n_val)
         },
         "target_test_accuracy": _code(result.targets["clean"]),
         "target_mnistc_mean": _code(result.targets["mnistc_mean"]),
@@ -201,7 +248,6 @@ def from_evaluation(
         pending_looks: this evaluation's test-set looks (:func:`ledger.looks`), not logged yet.
     """
     counts = ledger.read(pending=pending_looks)
-    baselines = evaluation.keys_of(result.runs, "baseline")
     key = result.champion["model_key"]
     scored = list(dict.fromkeys([*result.cnns, key]))  # the champion, even a baseline
     extra: dict[str, dict] = {
@@ -211,20 +257,8 @@ def from_evaluation(
             **result.step_verdicts,
             "augmentation": result.augmentation_verdict,
             **target_verdicts(result),
-            "against_baselines": verdicts.against_baselines(
-                result.test, evaluation.keys_of(result.runs, "study"), baselines
-            ),
-            **{
-                f"reproduction_{r.model_key}": narrate.reproduction(
-                    specs.label(r.model_key),
-                    r.val_accuracy,
-                    n_val,
-                    r.study_val_accuracy,
-                    specs.get(r.model_key).reported_by,
-                )
-                for r in result.runs.itertuples()
-                if specs.get(r.model_key).study_val_accuracy is not None
-            },
+            "against_baselines": baseline_verdict(result),
+            **reproductions(result, n_val),
         },
     }
     extra["decisions"] = decisions(result, n_val)

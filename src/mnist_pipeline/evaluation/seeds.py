@@ -117,15 +117,18 @@ def accuracies(found: pd.DataFrame, splits: Splits, keys: Sequence[str]) -> pd.D
 
 
 def table(per_seed: pd.DataFrame) -> pd.DataFrame:
-    """Mean ± standard deviation over seeds of validation and test accuracy, per model.
+    """Mean and standard deviation over seeds of validation and test accuracy, per model.
+
+    The book keeps "±" for the half-width of a 95 % interval; a spread between seeds is written
+    "SD", in percentage points: "99.12 % (SD 0.05)".
 
     Args:
         per_seed: one row per (``model_key``, ``seed``) with ``val_accuracy`` and
             ``test_accuracy`` (fractions).
 
     Returns:
-        Indexed by model key: ``seeds`` (which), ``val``, ``test`` ("99.12 ± 0.05 %"; a model
-        with one seed has no spread: "99.12 % (one seed)"), and the raw ``val_mean``,
+        Indexed by model key: ``seeds`` (which), ``val``, ``test`` ("99.12 % (SD 0.05)"; a
+        model with one seed has no spread: "99.12 % (one seed)"), and the raw ``val_mean``,
         ``val_sd``, ``test_mean``, ``test_sd`` (NaN for one seed).
     """
     columns = ["seeds", "val", "test", "val_mean", "val_sd", "test_mean", "test_sd"]
@@ -137,8 +140,8 @@ def table(per_seed: pd.DataFrame) -> pd.DataFrame:
             mean = float(values.mean())
             sd = float(values.std(ddof=1)) if len(values) > 1 else math.nan
             row[f"{split}_mean"], row[f"{split}_sd"] = mean, sd
-            spread = f" ± {100 * sd:.2f}\u00a0%" if len(values) > 1 else "\u00a0% (one seed)"
-            row[split] = f"{100 * mean:.2f}{spread}"
+            spread = f" (SD {100 * sd:.2f})" if len(values) > 1 else " (one seed)"
+            row[split] = f"{100 * mean:.2f}\u00a0%{spread}"
         rows[key] = row
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 

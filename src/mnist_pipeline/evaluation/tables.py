@@ -72,10 +72,14 @@ def unique_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-def pairs_to_test(champion: str, runner_up: str) -> list[tuple[str, str]]:
+def pairs_to_test(
+    champion: str, runner_up: str, best_baseline: str | None = None, cnns: Sequence[str] = ()
+) -> list[tuple[str, str]]:
     """The pairs McNemar's test compares: the champion against the runner-up, the study's
-    steps and the ablation, each once whichever way round (:func:`unique_pairs`)."""
-    return unique_pairs([(champion, runner_up), *STEPS, ABLATION])
+    steps, the ablation, and the best baseline against each of ``cnns``, each once whichever
+    way round (:func:`unique_pairs`)."""
+    versus = [(best_baseline, k) for k in cnns] if best_baseline else []
+    return unique_pairs([(champion, runner_up), *STEPS, ABLATION, *versus])
 
 
 def mcnemar_pairs(
