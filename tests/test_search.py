@@ -158,3 +158,24 @@ def test_best_trials_fit_a_printed_page():
     assert len(table.columns) + 1 <= 8  # with the trial column
     assert table.loc[2, "convolutions"] == "48 of 5×5" and table.loc[2, "dropout"] == "0.30 / 0.60"
     assert table.loc[2, "validation"] == "98.00\u00a0%"
+
+
+def test_the_outcome_gives_the_best_trial_the_batch_sizes_and_the_caveat_of_fanova():
+    trials = pd.DataFrame(
+        {
+            "state": ["COMPLETE", "COMPLETE", "COMPLETE", "PRUNED"],
+            "value": [0.959, 0.22, 0.70, 0.1],
+            "batch_size": [32, 128, 128, 64],
+            "learning_rate": [0.00126, 0.003, 0.001, 0.002],
+            "activation": ["relu", "elu", "gelu", "relu"],
+        },
+        index=pd.Index([4, 5, 6, 7], name="number"),
+    )
+    text = search.outcome(trials, {"activation": 0.5, "learning_rate": 0.3}, 4, 2, 10_000)
+    assert text.startswith("The best trial, number 4, reached 95.90\u00a0% validation accuracy")
+    assert "learning_rate = 0.00126" in text and "batch_size = 32" in text
+    assert (
+        "batch 32: 1 trials, median 95.90\u00a0%; batch 128: 2 trials, median 46.00\u00a0%" in text
+    )
+    assert "batch 64" not in text  # a pruned trial is not a completed one
+    assert "On 3 completed trials, fANOVA ranks activation and learning_rate first" in text

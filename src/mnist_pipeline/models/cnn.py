@@ -173,8 +173,8 @@ def build_robust_cnn(design: str = "occlusion") -> keras.Model:
     Two stages of Conv(3x3), Conv(3x3) and a strided Conv(5x5) that halves the resolution
     (16 then 32 filters), each stage followed by dropout, then Conv(4x4, 64), dropout and
     the softmax. Strided convolutions learn their downsampling instead of max pooling. The
-    3x3 convolutions add no padding, so the maps shrink 28, 26, 24, 12, 10, 8, 4, 1. Padded
-    maps and twice the filters cost eight to nine times as much to train on 2 CPU cores.
+    3x3 convolutions add no padding, so the maps shrink 28, 26, 24, 12, 10, 8, 4, 1: smaller maps,
+    fewer operations per image.
 
     Args:
         design: a key of :data:`DESIGNS`; ``"plain"`` has neither augmentation nor

@@ -234,3 +234,45 @@ def best_trials(trials: pd.DataFrame, k: int = 5) -> pd.DataFrame:
         },
         index=done.index.rename("trial"),
     )
+
+
+def outcome(
+    trials: pd.DataFrame, importances: dict[str, float], best: int, epochs: int, n_train: int
+) -> str:
+    """What the search found, with what its budget cannot show, in the same sentences.
+
+    Args:
+        trials: :func:`trials_table`.
+        importances: :func:`importances`, most important first.
+        best: the best trial's number.
+        epochs, n_train: each trial's budget.
+    """
+    done = trials[trials["state"] == "COMPLETE"]
+    row = trials.loc[best]
+    params = ", ".join(
+        f"{k} = {row[k]:.3g}" if isinstance(row[k], float) else f"{k} = {row[k]}"
+        for k in SPACE
+        if k in trials
+    )
+    text = (
+        f"The best trial, number {best}, reached {narrate.pct(row['value'])} validation accuracy "
+        f"after {epochs} epochs on {n_train:,} images, with {params}."
+    )
+    if "batch_size" in done and len(done):
+        by_batch = done.groupby("batch_size")["value"].agg(["count", "median"])
+        listed = "; ".join(
+            f"batch {int(b)}: {int(r['count'])} trials, median {narrate.pct(r['median'])}"
+            for b, r in by_batch.iterrows()
+        )
+        text += (
+            f" The completed trials by batch size ({listed}): in {epochs} epochs a larger batch "
+            "takes fewer steps, so the search ranks in part how fast a candidate learns, not how "
+            "well it ends up."
+        )
+    top = list(importances)[:2]
+    if len(top) == 2:
+        text += (
+            f" On {len(done)} completed trials, fANOVA ranks {top[0]} and {top[1]} first: a rough "
+            "pointer from few trials, not a measured effect."
+        )
+    return text
