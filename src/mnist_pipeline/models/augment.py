@@ -142,7 +142,7 @@ def augmentation(policy: str = "geometric") -> keras.Sequential:
 
     ``geometric``: rotation up to 15 degrees either way, as the model card's
     ``ImageDataGenerator`` did; shifts up to 12 % of the frame (the card's 20 % moves a digit
-    by 5.6 pixels and slowed learning in our trials); zoom from 10 % in to 30 % out, all in
+    by up to 5.6 pixels, beyond MNIST's 4-pixel margin around its 20-pixel box); zoom from 10 % in to 30 % out, all in
     one resampling (:class:`RandomAffine`); strokes a pixel thicker or thinner; clipped noise
     as on a bad scan. ``photometric`` adds a soft blur and poor lighting (lower contrast over
     a smooth grey background); ``occlusion`` adds random erasing. None of them is one of
