@@ -22,6 +22,40 @@ HISTORY = {
     "accuracy": [0.8, 0.9],
     "val_accuracy": [0.85, 0.88],
 }
+# As chapter 9 builds them, from the rows of a float array: "7.0 as 1.0 (99%)".
+MISTAKE_TITLES = [
+    f"{t} as {p} ({c:.0%})"
+    for t, p, c in np.column_stack([LABELS, (LABELS + 3) % 10, np.linspace(0.99, 0.88, 20)]).astype(
+        float
+    )
+]
+MODELS = [
+    "model 1",
+    "model 2",
+    "model 3",
+    "model 4",
+    "model 4 without augmentation",
+    "RBF SVM on 50 PCA components",
+]
+LONG_RECALLS = pd.DataFrame({m: np.linspace(0.96, 0.99, 10) for m in MODELS})
+RELIABILITY = {
+    m: pd.DataFrame(
+        {
+            "count": [2, 7, 35, 120, 9800],
+            "confidence": [0.35, 0.45, 0.6, 0.8, 0.99],
+            "accuracy": [0.0, 1.0, 0.55, 0.8, 0.995],
+        }
+    )
+    for m in MODELS
+}
+CURVES = pd.DataFrame(
+    [
+        {"model": m, "corruption": c, "strength": s, "unit": "sigma", "accuracy": 0.99 - i * s / 8}
+        for i, m in enumerate(MODELS)
+        for c in ("blur", "noise")
+        for s in (0.0, 0.3, 0.6, 1.0)
+    ]
+)
 
 CASES = {
     "digit_grid": lambda: plots.digit_grid(IMAGES[:5], [str(d) for d in LABELS[:5]], "Samples"),
@@ -59,6 +93,12 @@ CASES = {
         pd.DataFrame({"a": np.full(10, 0.99), "b": np.full(10, 0.98)}), "Recall"
     ),
     "probability_bars": lambda: plots.probability_bars(IMAGES[:3], PROBA, ["a", "b", "c"], "P"),
+    "mistakes_grid": lambda: plots.digit_grid(IMAGES, MISTAKE_TITLES, "Mistakes"),
+    "reliability_counts": lambda: plots.reliability_diagram(RELIABILITY, "Reliability"),
+    "robustness_bands": lambda: plots.robustness_curves(
+        CURVES, "Robustness", targets={"blur": 1.0, "noise": 0.3}, n=200
+    ),
+    "long_legend_recall": lambda: plots.per_class_recall(LONG_RECALLS, "Recall"),
     "before_after": lambda: plots.before_after(list(IMAGES[:3]), IMAGES[:3] / 255, ["a"] * 3, "B"),
 }
 
@@ -204,3 +244,162 @@ def test_corruption_gallery_shows_the_clean_digit_and_all_fifteen_corruptions():
     assert fig.get_size_inches()[0] <= plots.MAX_WIDTH_IN + 1e-9
     sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text().strip()]
     assert min(sizes) >= plots.MIN_FONT_PT
+
+
+# --- legibility at the book's width: what a reviewer of the rendered book found hard to read
+
+
+def _drawn(fig):
+    fig.draw_without_rendering()
+    return fig
+
+
+def _inside(box, fig) -> bool:
+    page = fig.bbox
+    return (
+        box.x0 >= page.x0 - 1
+        and box.y0 >= page.y0 - 1
+        and box.x1 <= page.x1 + 1
+        and box.y1 <= page.y1 + 1
+    )
+
+
+def _legend(fig):
+    legends = fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    assert len(legends) == 1
+    return legends[0]
+
+
+def test_digit_grid_prints_float_labels_as_integers():
+    titles = [ax.get_title() for ax in CASES["mistakes_grid"]().axes if ax.get_images()]
+    assert titles[0].split() == ["0", "as", "3", "(99%)"]
+    assert not any(".0" in t for t in titles)
+    fig = plots.digit_grid(IMAGES[:3], [np.float64(7.0), 2, "a 0.5 b"], "Numbers")
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["7", "2", "a 0.5 b"]
+
+
+def test_digit_grid_titles_neither_overlap_nor_leave_the_canvas():
+    fig = _drawn(CASES["mistakes_grid"]())
+    boxes = [ax.title.get_window_extent() for ax in fig.axes if ax.get_images()]
+    assert len(boxes) == 20
+    assert all(_inside(box, fig) for box in boxes)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), "two panel titles overlap"
+    # the titles wrapped onto two lines, each clear of the image above it
+    assert all("\n" in ax.get_title() for ax in fig.axes if ax.get_images())
+    top_row, second_row = fig.axes[:10], fig.axes[10:20]
+    for upper, lower in zip(top_row, second_row, strict=True):
+        image_above = upper.get_window_extent()
+        assert lower.title.get_window_extent().y1 <= image_above.y0 + 1
+
+
+def test_digit_grid_keeps_the_callers_line_breaks_and_short_titles():
+    fig = plots.digit_grid(IMAGES[:2], ["noise\nrefused", "label 7"], "Answers", n_cols=6)
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["noise\nrefused", "label 7"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["long_legend_recall", "reliability_counts", "validation_curves", "search_history"],
+)
+def test_legends_lie_whole_inside_the_canvas(name):
+    fig = _drawn(CASES[name]())
+    legend = _legend(fig)
+    assert _inside(legend.get_window_extent(), fig), name
+    # and under the axes, where it hides no data
+    lowest = min(ax.get_window_extent().y0 for ax in fig.axes if ax.get_visible())
+    assert legend.get_window_extent().y1 <= lowest + 1, name
+
+
+def test_reliability_diagram_shows_bin_counts_and_leaves_small_bins_unjoined():
+    fig = CASES["reliability_counts"]()
+    top, counts = fig.axes
+    assert counts.get_yscale() == "log"
+    shown = sorted(y for line in counts.get_lines() for y in np.atleast_1d(line.get_ydata()))
+    assert {2, 7, 35, 120, 9800} <= set(shown)
+    joined = next(line for line in top.get_lines() if line.get_label() == "model 1")
+    assert list(joined.get_xdata()) == [0.6, 0.8, 0.99]  # bins of 20 images or more
+    hollow = [
+        line
+        for line in top.get_lines()
+        if line.get_linestyle() == "None" and line.get_markerfacecolor() == "white"
+    ]
+    assert sorted(x for line in hollow[:1] for x in line.get_xdata()) == [0.35, 0.45]
+
+
+def test_reliability_diagram_without_counts_draws_as_before():
+    fig = CASES["reliability_diagram"]()
+    assert len(fig.axes) == 1
+    line = next(line for line in fig.axes[0].get_lines() if line.get_label() == "a")
+    assert list(line.get_xdata()) == [0.5, 0.9]
+
+
+def test_robustness_curves_draw_intervals_targets_and_distinct_lines():
+    from matplotlib.collections import PolyCollection
+
+    fig = CASES["robustness_bands"]()
+    blur = next(ax for ax in fig.axes if ax.get_title() == "blur")
+    bands = [c for c in blur.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == len(MODELS)
+    targets = [line for line in blur.get_lines() if line.get_linestyle() == ":"]
+    assert [line.get_xdata()[0] for line in targets] == [1.0]
+    curves = [line for line in blur.get_lines() if line.get_label() in MODELS]
+    looks = {(line.get_color(), line.get_marker(), line.get_linestyle()) for line in curves}
+    assert len(looks) == len(MODELS)
+    assert len({line.get_marker() for line in curves}) == len(MODELS)
+    legend = next(ax.get_legend() for ax in fig.axes if ax.get_legend())
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts == [*MODELS, "95 % interval", "target strength"]
+
+
+def test_robustness_intervals_come_from_the_table_or_a_wilson_interval():
+    from mnist_pipeline.plots.evaluation import _intervals, _wilson
+
+    low, high = _wilson(np.array([0.9]), 100)
+    assert low[0] == pytest.approx(0.8256, abs=1e-4) and high[0] == pytest.approx(0.9448, abs=1e-4)
+    rows = pd.DataFrame({"accuracy": [0.9], "ci_low": [0.5], "ci_high": [0.95], "n": [100]})
+    assert [list(x) for x in _intervals(rows, n=10)] == [[0.5], [0.95]]
+    assert _intervals(rows.drop(columns=["ci_low", "ci_high"]), n=None)[0][0] == low[0]
+    assert _intervals(rows[["accuracy"]], n=None) is None
+    plain = CASES["robustness_curves"]()  # no intervals known: no bands, no targets
+    assert not any(ax.collections for ax in plain.axes)
+
+
+def test_validation_curves_scale_to_the_settled_epochs_and_mark_what_is_off_the_axis():
+    settled = {"val_loss": [0.06, 0.06, 0.05, 0.05], "val_accuracy": [0.983, 0.984, 0.987, 0.988]}
+    slow = {"val_loss": [0.3, 0.06, 0.04, 0.03], "val_accuracy": [0.90, 0.982, 0.99, 0.993]}
+    fig = plots.validation_curves({"a": settled, "b": slow}, "Curves")
+    loss, accuracy = fig.axes
+    low, high = accuracy.get_ylim()
+    assert 0.975 < low < 0.982 and 0.993 <= high <= 1.0  # not squashed down to 90 %
+    assert loss.get_ylim()[1] < 0.3
+    arrows = [
+        line for ax in fig.axes for line in ax.get_lines() if "arrow" in str(line.get_marker())
+    ]
+    assert len(arrows) == 2  # the 90 % and the loss of 0.3, at the axes' edges
+    everything = plots.validation_curves({"a": settled, "b": slow}, "Curves", clip=False)
+    assert everything.axes[1].get_ylim()[0] < 0.90
+
+
+def test_probability_bars_use_a_log_axis_and_name_the_prediction():
+    proba = np.full((2, 10), 1e-7)
+    proba[0, 3], proba[0, 5] = 0.99, 0.01 - 8e-7
+    proba[1, 7] = 1 - 9e-7
+    fig = plots.probability_bars(IMAGES[:2], proba, [3.0, "true 7"], "P")
+    charts = [ax for ax in fig.axes if ax.patches]
+    assert [ax.get_yscale() for ax in charts] == ["log", "log"]
+    assert [ax.get_title() for ax in charts] == ["3: 99.00%", "7: >99.99%"]
+    assert fig.axes[0].get_title() == "3"  # a float label printed as an integer
+    first = [bar.get_facecolor() for bar in charts[0].patches]
+    assert first[3] != first[0] and first[5] == first[0]  # the prediction stands out
+    heights = [bar.get_y() + bar.get_height() for bar in charts[0].patches]
+    assert heights[5] == pytest.approx(0.01, rel=1e-3)  # the second choice is visible
+    linear = plots.probability_bars(IMAGES[:2], proba, ["a", "b"], "P", log=False)
+    assert {ax.get_yscale() for ax in linear.axes if ax.patches} == {"linear"}
+
+
+def test_search_history_shows_accuracy_in_percent():
+    fig = _drawn(CASES["search_history"]())
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert ticks and all(t.endswith("%") for t in ticks)

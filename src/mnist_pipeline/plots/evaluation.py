@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from mnist_pipeline import config
 from mnist_pipeline.plots.style import (
@@ -15,66 +19,270 @@ from mnist_pipeline.plots.style import (
     MAX_WIDTH_IN,
     MIN_FONT_PT,
     image_grid,
+    legend_below,
     styled,
     subplots,
 )
 
+MIN_BIN_COUNT = 20  # fewer images in a reliability bin and its accuracy is mostly chance
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES = ("-", "--", "-.")  # not ":", which marks references (targets, counts)
+
+
+def _model_looks(names) -> dict[str, dict[str, object]]:
+    """One colour, marker and line style per model, the same in every panel and figure.
+
+    Colours follow matplotlib's default cycle in the order given (the order of the bars of
+    :func:`per_class_recall`), markers and line styles tell the lines apart in grey print.
+    """
+    colours = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
+    return {
+        name: {
+            "color": colours[i % len(colours)],
+            "marker": MARKERS[i % len(MARKERS)],
+            "linestyle": LINESTYLES[i % len(LINESTYLES)],
+        }
+        for i, name in enumerate(names)
+    }
+
+
+def _settled_range(series: list[np.ndarray], settled_side: str) -> tuple[float, float]:
+    """Axis limits that show every model once its first epoch is past.
+
+    One side of the range (``"low"`` for accuracy, ``"high"`` for loss) comes from every
+    epoch but each model's first (a model of one epoch keeps it): the first epoch starts from
+    random weights and is the one that squashes the region where the models differ. The
+    other side holds every value. A margin of a tenth of the range is added on both sides.
+    """
+    every = np.concatenate(series)
+    settled = np.concatenate([s[1:] if len(s) > 1 else s for s in series])
+    low = settled.min() if settled_side == "low" else every.min()
+    high = settled.max() if settled_side == "high" else every.max()
+    pad = 0.1 * max(high - low, 1e-3)
+    return float(low - pad), float(high + pad)
+
 
 @styled
-def validation_curves(histories: dict[str, dict[str, list[float]]], title: str) -> Figure:
-    """Validation loss and accuracy per epoch of several models, overlaid."""
-    fig, axes = subplots(1, 2, figsize=(MAX_WIDTH_IN, 2.9))
-    for name, history in histories.items():
-        epochs = np.arange(1, len(history["val_loss"]) + 1)
-        axes[0].plot(epochs, history["val_loss"], marker="o", markersize=3, label=name)
-        axes[1].plot(epochs, history["val_accuracy"], marker="o", markersize=3, label=name)
+def validation_curves(
+    histories: dict[str, dict[str, list[float]]], title: str, clip: bool = True
+) -> Figure:
+    """Validation loss and accuracy per epoch of several models, overlaid.
+
+    The y-axes are chosen for the differences between models, not for one model's start:
+    with ``clip``, the accuracy axis starts just under the lowest accuracy of any epoch after
+    a model's first, and the loss axis ends just over the highest such loss
+    (:func:`_settled_range`). A first epoch far off that range (one model at 90 % when the
+    others are at 98 %) runs off the axis and is marked at its edge by an arrow pointing the
+    way it left (↓ below, ↑ above), so the figure says that it is there. ``clip=False`` shows
+    every value.
+
+    Args:
+        histories: model name to its Keras history (``val_loss``, ``val_accuracy``).
+        title: the figure title.
+        clip: choose the axes from the settled epochs as above.
+    """
+    fig, axes = subplots(1, 2, figsize=(MAX_WIDTH_IN, 3.1))
+    looks = _model_looks(histories)
+    panels = (("val_loss", "high", r"$\uparrow$"), ("val_accuracy", "low", r"$\downarrow$"))
+    # the arrows of models clipped at one epoch stand side by side, not on top of each other
+    offsets = 0.1 * (np.arange(len(histories)) - (len(histories) - 1) / 2)
+    shifts = dict(zip(histories, offsets, strict=True))
+    off_scale = {}
+    for ax, (key, settled_side, pointer) in zip(axes, panels, strict=True):
+        series = [np.asarray(h[key], dtype=float) for h in histories.values()]
+        low, high = _settled_range(series, settled_side) if clip else (None, None)
+        if key == "val_accuracy" and high is not None:
+            high = min(high, 1.0)
+        if key == "val_loss" and low is not None:
+            low = max(low, 0.0)
+        for name, values in zip(histories, series, strict=True):
+            epochs = np.arange(1, len(values) + 1)
+            ax.plot(epochs, values, markersize=3.5, label=name, **looks[name])
+            if not clip:
+                continue
+            out = values > high if settled_side == "high" else values < low
+            if out.any():
+                ax.plot(
+                    epochs[out] + shifts[name],
+                    np.full(out.sum(), 0.95 if settled_side == "high" else 0.05),
+                    transform=ax.get_xaxis_transform(),  # x in epochs, y in the axes
+                    linestyle="none",
+                    marker=pointer,
+                    markersize=9,
+                    color=looks[name]["color"],
+                    zorder=5,
+                )
+                off_scale[key] = pointer
+        if clip:
+            ax.set_ylim(low, high)
     axes[0].set(title="Validation loss", xlabel="epoch", ylabel="loss")
     axes[1].set(title="Validation accuracy", xlabel="epoch", ylabel="accuracy")
-    axes[1].legend()
+    axes[1].yaxis.set_major_formatter(PercentFormatter(1.0))
+    longest = max((len(h["val_loss"]) for h in histories.values()), default=1)
+    for ax in axes:
+        ax.set_xlim(0.5, longest + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    handles, labels = axes[1].get_legend_handles_labels()
+    words = {"val_loss": "loss above the axis", "val_accuracy": "accuracy below the axis"}
+    for key, pointer in off_scale.items():
+        handles.append(Line2D([], [], color="grey", marker=pointer, markersize=9, linestyle="none"))
+        labels.append(words[key])
+    legend_below(fig, handles, labels)
     fig.suptitle(title)
     return fig
 
 
+def _wilson(accuracy: np.ndarray, n: np.ndarray | float, z: float = 1.96) -> tuple:
+    """The Wilson score interval (95 % by default) of accuracies each measured on ``n`` images."""
+    p, n = np.clip(np.asarray(accuracy, dtype=float), 0, 1), np.asarray(n, dtype=float)
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return centre - half, centre + half
+
+
+def _intervals(rows: pd.DataFrame, n: int | None) -> tuple | None:
+    """``(low, high)`` of each row's accuracy, or None when nothing gives them."""
+    if {"ci_low", "ci_high"} <= set(rows):
+        return rows["ci_low"].to_numpy(), rows["ci_high"].to_numpy()
+    if "n" in rows:
+        return _wilson(rows["accuracy"], rows["n"])
+    if n is not None:
+        return _wilson(rows["accuracy"], n)
+    return None
+
+
 @styled
-def robustness_curves(curves: pd.DataFrame, title: str) -> Figure:
+def robustness_curves(
+    curves: pd.DataFrame,
+    title: str,
+    targets: Mapping[str, float] | None = None,
+    n: int | None = None,
+) -> Figure:
     """Accuracy against corruption strength, one panel per corruption, one line per model.
 
+    Every model keeps one colour, marker and line style in all panels. A shaded band gives
+    each line's 95 % interval: ``ci_low`` and ``ci_high`` if ``curves`` holds them, else a
+    Wilson interval from the number of images (an ``n`` column, or the ``n`` argument), which
+    counts images as independent and so leaves out the spread between training seeds; with
+    neither, no band is drawn. A dotted vertical line marks the study's target strength of
+    each corruption named in ``targets``.
+
     Args:
-        curves: columns ``model``, ``corruption``, ``strength``, ``unit``, ``accuracy``.
+        curves: columns ``model``, ``corruption``, ``strength``, ``unit``, ``accuracy``; and
+            optionally ``ci_low`` and ``ci_high``, or ``n``.
         title: the figure title.
+        targets: corruption to its target strength (as ``corruptions.target.CORRUPTIONS``
+            gives them: ``{name: c.target for name, c in CORRUPTIONS.items()}``).
+        n: the images every accuracy was measured on, for the Wilson interval.
     """
     names = list(dict.fromkeys(curves["corruption"]))
+    looks = _model_looks(dict.fromkeys(curves["model"]))
+    targets = dict(targets or {})
     n_cols = 3
     n_rows = int(np.ceil((len(names) + 1) / n_cols))  # one more panel for the legend
     fig, axes = subplots(n_rows, n_cols, figsize=(MAX_WIDTH_IN, 2.0 * n_rows + 0.3), squeeze=False)
+    banded = marked = False
     for ax, name in zip(axes.flat, names, strict=False):
         part = curves[curves["corruption"] == name]
         for model, rows in part.groupby("model", sort=False):
-            ax.plot(rows["strength"], rows["accuracy"], marker="o", markersize=3, label=model)
+            rows = rows.sort_values("strength")
+            look = looks[model]
+            ax.plot(rows["strength"], rows["accuracy"], markersize=3.5, label=model, **look)
+            band = _intervals(rows, n)
+            if band is not None:
+                ax.fill_between(
+                    rows["strength"], *band, color=look["color"], alpha=0.2, linewidth=0
+                )
+                banded = True
+        if targets.get(name) is not None:
+            ax.axvline(targets[name], color="black", linestyle=":", linewidth=1, zorder=0)
+            marked = True
         ax.set(title=name, xlabel=part["unit"].iloc[0], ylabel="accuracy", ylim=(0, 1.02))
     spare = list(axes.flat)[len(names) :]
     for ax in spare:
         ax.axis("off")
-    spare[0].legend(*axes.flat[0].get_legend_handles_labels(), loc="center", title="model")
+    labels = list(looks)
+    handles = [Line2D([], [], markersize=3.5, **looks[model]) for model in labels]
+    if banded:
+        handles.append(Patch(color="grey", alpha=0.3, linewidth=0))
+        labels.append("95 % interval")
+    if marked:
+        handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1))
+        labels.append("target strength")
+    spare[0].legend(handles, labels, loc="center", frameon=False)
     fig.suptitle(title)
     return fig
 
 
 @styled
-def reliability_diagram(bins: dict[str, pd.DataFrame], title: str) -> Figure:
-    """Accuracy against confidence per bin for each model; the diagonal is perfect calibration."""
-    fig, ax = subplots(figsize=(5.0, 4.4))
+def reliability_diagram(
+    bins: dict[str, pd.DataFrame], title: str, min_count: int = MIN_BIN_COUNT
+) -> Figure:
+    """Accuracy against confidence per bin for each model; the diagonal is perfect calibration.
+
+    A bin of a handful of images has an accuracy of 0 or 1 by chance, so when the tables hold
+    each bin's ``count`` (as :func:`mnist_pipeline.metrics.reliability` returns them), bins of
+    fewer than ``min_count`` images are drawn hollow and left out of the model's line, and a
+    second panel under the first gives the images in every bin on a log scale.
+
+    Args:
+        bins: model name to its reliability table: ``confidence`` and ``accuracy`` per bin,
+            and ``count`` if known.
+        title: the figure title.
+        min_count: the fewest images of a bin that the line joins.
+    """
+    counted = all("count" in table for table in bins.values())
+    if counted:
+        fig, (ax, below) = subplots(
+            2, 1, figsize=(5.4, 5.6), sharex=True, gridspec_kw={"height_ratios": [3, 1.2]}
+        )
+    else:
+        fig, ax = subplots(figsize=(5.0, 4.4))
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
+    looks = _model_looks(bins)
     for name, table in bins.items():
-        ax.plot(table["confidence"], table["accuracy"], marker="o", markersize=3, label=name)
-    ax.set(title=title, xlabel="confidence (top probability)", ylabel="accuracy")
-    ax.legend(loc="upper left")
+        table = table.sort_values("confidence")
+        few = table["count"] < min_count if counted else pd.Series(False, index=table.index)
+        look = {**looks[name], "markersize": 4}
+        kept = table[~few]
+        ax.plot(kept["confidence"], kept["accuracy"], label=name, **look)
+        hollow = {**look, "linestyle": "none", "markerfacecolor": "white"}
+        ax.plot(table.loc[few, "confidence"], table.loc[few, "accuracy"], **hollow)
+        if counted:
+            below.plot(table["confidence"], table["count"], **{**look, "markersize": 3})
+            below.plot(table.loc[few, "confidence"], table.loc[few, "count"], **hollow)
+    ax.set(title=title, ylabel="accuracy", xlim=(0, 1.01), ylim=(-0.03, 1.03))
+    handles, labels = ax.get_legend_handles_labels()
+    if counted:
+        below.axhline(min_count, color="grey", linestyle=":", linewidth=1)
+        below.text(
+            0.01,
+            min_count,
+            f"{min_count} images",
+            transform=below.get_yaxis_transform(),
+            fontsize=MIN_FONT_PT,
+            color="grey",
+            va="bottom",
+        )
+        below.set_yscale("log")
+        below.set(xlabel="confidence (top probability)", ylabel="images in bin")
+        handles.append(
+            Line2D([], [], color="grey", marker="o", markerfacecolor="white", linestyle="none")
+        )
+        labels.append(f"bin of under {min_count} images (not joined)")
+    else:
+        ax.set(xlabel="confidence (top probability)")
+    legend_below(fig, handles, labels)
     return fig
 
 
 @styled
 def per_class_recall(recalls: pd.DataFrame, title: str) -> Figure:
-    """Recall of each digit for every model: rows digits, columns models."""
+    """Recall of each digit for every model: rows digits, columns models.
+
+    The legend goes under the axes in as many columns as fit the page (:func:`legend_below`),
+    so a long model name wraps the legend onto another row instead of leaving the canvas.
+    """
     fig, ax = subplots(figsize=(MAX_WIDTH_IN, 3.4))
     width = 0.8 / len(recalls.columns)
     for i, name in enumerate(recalls.columns):
@@ -82,7 +290,7 @@ def per_class_recall(recalls: pd.DataFrame, title: str) -> Figure:
     ax.set_xticks(np.arange(len(recalls)) + 0.4 - width / 2, [str(d) for d in recalls.index])
     low = float(recalls.min().min())
     ax.set(title=title, xlabel="digit", ylabel="recall", ylim=(max(0.0, low - 0.02), 1.0))
-    fig.legend(loc="outside lower center", ncols=min(5, len(recalls.columns)), frameon=False)
+    legend_below(fig, *ax.get_legend_handles_labels())
     return fig
 
 

@@ -13,12 +13,15 @@ The evaluation chapter's figures are in :mod:`mnist_pipeline.plots.evaluation`.
 
 from __future__ import annotations
 
+import numbers
+import re
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, NullLocator, PercentFormatter
 
 from mnist_pipeline import config
 from mnist_pipeline.plots.style import (
@@ -26,29 +29,83 @@ from mnist_pipeline.plots.style import (
     MAX_WIDTH_IN,
     MIN_FONT_PT,
     blank,
+    image_cell,
     image_grid,
+    legend_below,
     styled,
     subplots,
+    text_width_in,
 )
 
 DIGITS = list(range(config.NUM_CLASSES))
 
 
+# A whole number printed as a float ("7.0", "1.00"), not part of a longer number or a word.
+_WHOLE_FLOAT = re.compile(r"(?<![\w.])(-?\d+)\.0+(?![\w.])")
+
+
+def _caption(value: object) -> str:
+    """A panel title with its labels as integers: ``7.0`` prints as ``7``.
+
+    A number is formatted as an integer when it is one; in text, every whole number written
+    as a float (``"7.0 as 1.0 (99%)"``, as an f-string prints the rows of a float array)
+    loses its ``.0``; other numbers (``0.5``) are left as they are.
+    """
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else f"{float(value):g}"
+    return _WHOLE_FLOAT.sub(r"\1", str(value))
+
+
+def _wrap_caption(text: str, width_in: float, size: float = MIN_FONT_PT) -> str:
+    """``text`` broken at spaces into lines no wider than ``width_in`` inches if it can be.
+
+    A title that already holds a line break is the caller's layout and is kept as it is. A
+    break before an opening parenthesis comes first (``"7 as 1\\n(99%)"``), then greedy
+    breaks at spaces; a single word wider than ``width_in`` stays whole.
+    """
+    if "\n" in text or text_width_in(text, size) <= width_in:
+        return text
+    head, paren, tail = text.partition(" (")
+    if (
+        paren
+        and text_width_in(head, size) <= width_in
+        and text_width_in("(" + tail, size) <= width_in
+    ):
+        return f"{head}\n({tail}"
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width_in(f"{lines[-1]} {word}", size) <= width_in:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
 @styled
-def digit_grid(images: np.ndarray, titles: Sequence[str], title: str, n_cols: int = 10) -> Figure:
+def digit_grid(
+    images: np.ndarray, titles: Sequence[object], title: str, n_cols: int = 10
+) -> Figure:
     """Show images in a grid, each with its own caption (label, prediction...).
+
+    Captions are made legible at the page's width: numbers print as integers when they are
+    whole (:func:`_caption`: ``"7.0 as 1.0 (99%)"`` becomes ``"7 as 1 (99%)"``), a caption
+    wider than its image is broken onto two lines (:func:`_wrap_caption`), and the rows are
+    spaced for the longest caption so that no title runs into its neighbours or off the canvas.
 
     Args:
         images: ``(n, 28, 28)`` or ``(n, 28, 28, 1)`` arrays.
-        titles: one caption per image.
+        titles: one caption per image: text, or a number (a label).
         title: the figure title.
         n_cols: images per row.
     """
     images = np.asarray(images).reshape(len(images), *config.IMAGE_SHAPE)
-    fig, axes = image_grid(len(images), n_cols)
-    for ax, image, caption in zip(axes, images, titles, strict=False):
+    width = 0.9 * image_cell(n_cols)
+    captions = [_wrap_caption(_caption(t), width) for t in titles]
+    lines = max((c.count("\n") + 1 for c in captions), default=1)
+    fig, axes = image_grid(len(images), n_cols, caption_lines=lines)
+    for ax, image, text in zip(axes, images, captions, strict=False):
         ax.imshow(image, cmap=DIGIT_CMAP)
-        ax.set_title(caption, fontsize=MIN_FONT_PT)
+        ax.set_title(text, fontsize=MIN_FONT_PT, linespacing=1.1)
     fig.suptitle(title)
     return fig
 
@@ -171,21 +228,50 @@ def confusion_heatmap(matrix: np.ndarray, title: str) -> Figure:
     return fig
 
 
+def _share(p: float) -> str:
+    """A probability as a percentage that never rounds up to a certainty: 0.99996 is ">99.99%"."""
+    return ">99.99%" if p > 0.9999 else f"{p:.2%}"
+
+
 @styled
 def probability_bars(
-    images: np.ndarray, proba: np.ndarray, titles: Sequence[str], title: str, n_cols: int = 4
+    images: np.ndarray,
+    proba: np.ndarray,
+    titles: Sequence[str],
+    title: str,
+    n_cols: int = 4,
+    log: bool = True,
+    floor: float = 1e-8,
 ) -> Figure:
-    """Each image beside a bar chart of its predicted class probabilities, ``n_cols`` to a row."""
+    """Each image beside a bar chart of its predicted class probabilities, ``n_cols`` to a row.
+
+    A good model gives nearly all its probability to one digit, and on a linear axis every
+    chart is one bar at 1: on a log axis (``log``, the default) the other digits' small
+    probabilities show what the model held as second choices and how far below the first.
+    Bars start at ``floor``; a probability under it draws nothing. The predicted digit's bar is
+    in another colour, and its probability is written over the chart (above 99.99 % it reads
+    ">99.99%", never "100%").
+
+    Args:
+        images: one image per chart.
+        proba: ``(n, 10)`` class probabilities.
+        titles: one caption per image (the true label...).
+        title: the figure title.
+        n_cols: image and chart pairs a row.
+        log: a log probability axis from ``floor`` to 1; ``False`` draws the linear 0 to 1.
+        floor: the lowest probability the log axis shows.
+    """
     n = len(images)
     n_cols = min(n_cols, n)
     n_rows = int(np.ceil(n / n_cols))
     fig, axes = subplots(
         n_rows,
         2 * n_cols,
-        figsize=(MAX_WIDTH_IN, 1.45 * n_rows + 0.4),
+        figsize=(MAX_WIDTH_IN, (1.7 if log else 1.45) * n_rows + 0.4),
         squeeze=False,
         gridspec_kw={"width_ratios": [1, 1.6] * n_cols},
     )
+    decades = int(np.floor(np.log10(floor)))
     for i in range(n_rows * n_cols):
         picture, bars = axes[i // n_cols, 2 * (i % n_cols)], axes[i // n_cols, 2 * (i % n_cols) + 1]
         if i >= n:
@@ -193,15 +279,34 @@ def probability_bars(
             bars.set_visible(False)
             continue
         picture.imshow(np.asarray(images[i]).reshape(config.IMAGE_SHAPE), cmap=DIGIT_CMAP)
-        picture.set_title(titles[i], fontsize=MIN_FONT_PT)
+        picture.set_title(_caption(titles[i]), fontsize=MIN_FONT_PT)
         picture.axis("off")
-        bars.bar(DIGITS, proba[i], color="steelblue")
-        bars.set_ylim(0, 1)
+        p = np.asarray(proba[i], dtype=float)
+        top = int(p.argmax())
+        colours = ["darkorange" if d == top else "steelblue" for d in DIGITS]
+        if log:
+            bars.set_yscale("log")
+            bars.bar(DIGITS, np.clip(p - floor, 0, None), bottom=floor, color=colours)
+            bars.set_ylim(floor, 1.5)
+            bars.set_yticks([10.0**decades, 10.0 ** (decades // 2), 1.0])
+            bars.yaxis.set_major_formatter(_decade_label)  # a FuncFormatter of its own
+            bars.yaxis.set_minor_locator(NullLocator())
+        else:
+            bars.bar(DIGITS, p, color=colours)
+            bars.set_ylim(0, 1)
+            bars.set_yticks([0, 1])
+        bars.set_title(f"{top}: {_share(p[top])}", fontsize=MIN_FONT_PT)
         bars.set_xticks(DIGITS[::3], [str(d) for d in DIGITS[::3]])
-        bars.set_yticks([0, 1])
         bars.set_xlabel("digit", fontsize=MIN_FONT_PT, labelpad=1)
+        if i % n_cols == 0:
+            bars.set_ylabel("probability (log)" if log else "probability", labelpad=1)
     fig.suptitle(title)
     return fig
+
+
+def _decade_label(value: float, _position) -> str:
+    """A tick of a log probability axis: "1" or "1e-6"."""
+    return "1" if value >= 1 else f"1e{round(np.log10(value))}"
 
 
 @styled
@@ -260,17 +365,30 @@ def augmented_samples(originals: np.ndarray, augmented: Sequence[np.ndarray], ti
 
 @styled
 def search_history(trials: pd.DataFrame, title: str) -> Figure:
-    """Validation accuracy of each trial in order, the best so far, pruned trials marked."""
+    """Validation accuracy of each trial in order, the best so far, pruned trials marked.
+
+    Accuracy is in percent; the best-so-far line runs on to the last trial, and the legend sits
+    under the axes (:func:`legend_below`) where it can hide no trial.
+    """
     fig, ax = subplots(figsize=(7, 3.8))
     done = trials[trials["state"] == "COMPLETE"]
     pruned = trials[trials["state"] == "PRUNED"]
     ax.scatter(done.index, done["value"], label="completed trial", color="steelblue", s=20)
     ax.scatter(pruned.index, pruned["value"], label="pruned trial", marker="x", color="grey", s=20)
-    ax.step(
-        done.index, done["value"].cummax(), where="post", color="darkorange", label="best so far"
-    )
+    if len(done):
+        best = done["value"].cummax()
+        last = max(trials.index.max(), done.index.max())
+        ax.step(
+            [*done.index, last],
+            [*best, best.iloc[-1]],
+            where="post",
+            color="darkorange",
+            label="best so far",
+        )
     ax.set(title=title, xlabel="trial", ylabel="validation accuracy")
-    ax.legend(loc="lower right")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    legend_below(fig, *ax.get_legend_handles_labels())
     return fig
 
 
