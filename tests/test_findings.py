@@ -253,6 +253,7 @@ def test_the_evaluation_run_links_the_runs_logs_the_rule_and_describes_the_versi
                 "model": ["model_1"],
             }
         ),
+        labels=np.zeros(200, dtype=np.uint8),  # the sampled images the curves were scored on
     )
     eval_id = record.log(result, {"test_look_model_1": "abc"}, "## Model details\n", mlflow_store)
     run = tracking.client().get_run(eval_id)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from mnist_pipeline import config, evaluation, plots, tracking
-from mnist_pipeline.models import specs
+from mnist_pipeline import config, evaluation, tracking
+from mnist_pipeline.evaluation import robustness
 
 
 def log(result, looks: Mapping[str, str], card: str, experiment: str | None = None) -> str:
@@ -50,10 +50,7 @@ def log(result, looks: Mapping[str, str], card: str, experiment: str | None = No
         "mnistc.md": result.mnistc,
     }
     figures = {
-        "robustness.png": plots.robustness_curves(
-            result.curves.assign(model=result.curves["model"].map(specs.label)),
-            "Accuracy under corruption",
-        ),
+        "robustness.png": robustness.curves_figure(result.curves, len(result.labels)),
     }
     with tracking.start_run(config.EVALUATION_RUN, {"kind": "evaluation"}, experiment) as active:
         tracking.log_params(params)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import metrics
+from mnist_pipeline import metrics, plots
 from mnist_pipeline.corruptions import mnistc, target
 from mnist_pipeline.metrics import clustered
 from mnist_pipeline.models import specs
@@ -159,3 +159,16 @@ def accuracy_grid(long: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:
         .rename(columns=specs.label)
         .rename_axis(index="corruption", columns=None)
     )
+
+
+# The strength at which each corruption of the target suite has its target, for the figure.
+TARGET_STRENGTHS: dict[str, float] = {
+    name: c.target for name, c in target.CORRUPTIONS.items() if c.target is not None
+}
+
+
+def curves_figure(curves: pd.DataFrame, n_images: int, title: str = "Accuracy under corruption"):
+    """:func:`plots.robustness_curves` of :func:`robustness_curves`, models named for readers,
+    with 95 % Wilson bands over the ``n_images`` sampled images and the target strengths."""
+    named = curves.assign(model=curves["model"].map(specs.label))
+    return plots.robustness_curves(named, title, targets=TARGET_STRENGTHS, n=n_images)
