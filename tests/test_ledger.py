@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mnist_pipeline import tracking
 from mnist_pipeline.evaluation import ledger
 
@@ -50,7 +52,94 @@ def test_looks_taken_before_the_ledger_count(mlflow_store):
 
 
 def test_an_unknown_run_is_refused(mlflow_store):
-    import pytest
-
     with pytest.raises(LookupError, match="no run"):
         ledger.looks({"model_1": "0" * 32}, mlflow_store)
+
+
+def test_a_deleted_evaluation_run_still_counts(mlflow_store):
+    first = ledger.looks({"mlp": _training_run(mlflow_store, "mlp")}, mlflow_store)
+    with tracking.start_run("evaluation", {"kind": "evaluation"}, mlflow_store) as run:
+        tracking.log_params(first)
+    tracking.client().delete_run(run.info.run_id)
+    assert tracking.search_runs(mlflow_store, "tags.kind = 'evaluation'").empty  # hidden...
+    assert ledger.read(mlflow_store).loc["mlp"].tolist() == [1, 1]  # ...and still counted
+
+
+# The ids the ledger counted before its earlier looks moved to data/external/earlier_looks.csv:
+# a look may be added, never dropped or renamed (the book's counts of looks rest on them).
+COUNTED_BEFORE = {
+    "model_1": ("study-epochs", "half-epochs"),
+    "model_2": ("study-epochs", "half-epochs"),
+    "model_3": ("study-epochs", "half-epochs"),
+    "model_4": ("before-batchnorm-recalibration", "wider-padded", "narrow-geometric"),
+    "model_4_no_aug": ("wider-padded", "narrow-geometric"),
+}
+
+
+def test_the_earlier_looks_keep_every_key_and_id_counted_before():
+    assert set(COUNTED_BEFORE) <= set(ledger.EARLIER_LOOKS)
+    for key, ids in COUNTED_BEFORE.items():
+        assert set(ids) <= set(ledger.EARLIER_LOOKS[key]), key
+        assert len(set(ledger.EARLIER_LOOKS[key])) == len(ledger.EARLIER_LOOKS[key]), key
+    assert all(isinstance(ids, tuple) for ids in ledger.EARLIER_LOOKS.values())
+
+
+def test_earlier_results_name_models_and_keep_the_committed_digits():
+    from mnist_pipeline.models import specs
+
+    table = ledger.earlier_results()
+    assert list(table.columns) == [
+        "model",
+        "look",
+        "commit",
+        "test accuracy",
+        "errors",
+        "evaluations committed",
+        "what differed",
+        "why it changed",
+    ]
+    expected_rows = [
+        (specs.label(k), look) for k, ids in ledger.EARLIER_LOOKS.items() for look in ids
+    ]
+    assert list(zip(table["model"], table["look"], strict=True)) == expected_rows
+    assert table["test accuracy"].str.fullmatch(r"\d{2}\.\d{2}\u00a0%").all()
+    first = table[
+        (table["model"] == "model 4") & (table["look"] == "before-batchnorm-recalibration")
+    ]
+    assert first[["test accuracy", "errors"]].values.tolist() == [["99.49\u00a0%", 51]]
+    assert (table["evaluations committed"] >= 1).all()
+    assert table["what differed"].str.len().gt(0).all()
+    assert table["why it changed"].str.len().gt(0).all()
+
+
+HEADER = (
+    "model,look,commit,source,test_accuracy,test_errors,n_test,differed,changed_because,scored_in\n"
+)
+
+
+def test_earlier_results_format_from_the_file(tmp_path):
+    path = tmp_path / "looks.csv"
+    path.write_text(
+        HEADER
+        + 'model_2,a,abc1234,_variables.yml,0.9960,,10000,shorter,"cut, then undone",'
+        + "abc0000 abc1234\n"
+        + "model_9,b,abc1234,_variables.yml,0.981,19,10000,x,y,abc1234\n"
+    )
+    table = ledger.earlier_results(path)
+    assert table["model"].tolist() == ["model 2", "model_9"]  # a key no spec has stays a key
+    assert table["test accuracy"].tolist() == ["99.60\u00a0%", "98.1\u00a0%"]  # trailing 0 kept
+    assert table["errors"].isna().tolist() == [True, False]  # not given: no number, not 0
+    assert table["errors"].iloc[1] == 19
+    assert table["evaluations committed"].tolist() == [2, 1]
+    assert table["why it changed"].tolist() == ["cut, then undone", "y"]
+
+
+def test_a_malformed_table_of_earlier_looks_is_refused(tmp_path):
+    twice = tmp_path / "twice.csv"
+    twice.write_text(HEADER + "model_1,a,c,s,0.99,1,10000,d,w,c\n" * 2)
+    with pytest.raises(ValueError, match="listed twice: model_1 a"):
+        ledger.earlier_results(twice)
+    short = tmp_path / "short.csv"
+    short.write_text("model,look\nmodel_1,a\n")
+    with pytest.raises(ValueError, match="no column commit"):
+        ledger.earlier_results(short)
