@@ -173,12 +173,39 @@ def test_every_name_the_chapters_read_from_models_exists():
 def test_the_spec_table_is_for_readers():
     table = specs.as_table(specs.get("model_4_no_aug"), specs.get("pca_svm"), specs.get("model_3"))
     assert list(table.index) == [
-        "the ablation",
+        "the ablation (plain)",  # model 4's network names its design, not its builder
         "RBF SVM on 50 PCA components",
         "model 3",
     ]
-    assert table.loc["the ablation", "builder"] == "build_robust_cnn(design='plain')"
+    assert list(table.columns) == ["epochs", "batch", "optimizer", "original study's val."]
     assert table.loc["RBF SVM on 50 PCA components", "epochs"] == "-"  # no "0 epochs"
+    assert table.loc["RBF SVM on 50 PCA components", "optimizer"] == "-"
     assert table.loc["model 3", "epochs"] == 12  # the study's protocol, whatever the profile
-    assert table.loc["the ablation", "epochs"] == specs.get("model_4").epochs
-    assert table.loc["model 3", "reported validation"] == "99.2\u00a0%"
+    assert table.loc["model 3", "optimizer"] == "Adam 0.001"
+    assert table.loc["the ablation (plain)", "epochs"] == specs.get("model_4").epochs
+    assert table.loc["the ablation (plain)", "optimizer"] == "Adam 0.003, cosine"
+    assert table.loc["model 3", "original study's val."] == "99.2\u00a0%"
+    assert table.loc["the ablation (plain)", "original study's val."] == "-"
+
+
+def test_a_figure_not_from_the_original_studys_validation_names_its_split_and_source():
+    table = specs.as_table(specs.get("model_1"), specs.get("mlp"))
+    assert "original study's val." not in table.columns  # the MLP's figure is a test accuracy
+    assert table.loc["model 1", "reported acc."] == "97.5\u00a0% (validation, original study)"
+    assert table.loc["A dense network (MLP)", "reported acc."].startswith("97.8\u00a0% (test, ")
+    # model 4 and its ablation have no reported figure: no column of dashes
+    assert "reported acc." not in specs.as_table(specs.MODEL_4, specs.get("model_4_no_aug"))
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [["model_1"], ["model_2"], ["model_3"], *[[d, "model_4_no_aug"] for d in models.DESIGNS]],
+)
+def test_a_chapters_spec_table_fits_pandocs_72_characters_so_it_cannot_overprint(keys):
+    """Pandoc gives a pipe table with a line over 72 characters fixed column widths, and a word
+    wider than its column then prints over the next one (the PDF's builder names did)."""
+    from mnist_pipeline.book.display import md_table
+
+    chosen = [specs.model_4(k) if k in models.DESIGNS else specs.get(k) for k in keys]
+    text = md_table(specs.as_table(*chosen), floatfmt="g").data  # as chapters 04-06, 08 call it
+    assert max(len(line) for line in text.splitlines()) <= 72, text

@@ -2,9 +2,10 @@
 
 ``from mnist_pipeline import data`` gives the loading names (:mod:`.load`) with the checks
 (:mod:`.integrity`) and sources (:mod:`.sources`) they use; ``python -m mnist_pipeline.data``
-fetches and verifies the cache. The splits (:mod:`.prepare`), the exploratory tables
-(:mod:`.explore`) and a user's own images (:mod:`.user_images`) are imported by name, so that
-importing ``data`` stays cheap.
+fetches and verifies the cache; ``data.shapes_table`` (:mod:`.shapes`) shows the arrays a
+chapter holds. The splits (:mod:`.prepare`), the exploratory tables (:mod:`.explore`) and a
+user's own images (:mod:`.user_images`) are imported by name, so that importing ``data`` stays
+cheap.
 """
 
 from mnist_pipeline.data.integrity import (
@@ -25,6 +26,7 @@ from mnist_pipeline.data.load import (
     validation_report,
     write_cache,
 )
+from mnist_pipeline.data.shapes import shapes_table
 from mnist_pipeline.data.sources import (
     HUB_MEMBER,
     HUB_MEMBER_SHA256,
@@ -69,6 +71,7 @@ __all__ = [
     "read_npz",
     "restricted_loads",
     "sha256_bytes",
+    "shapes_table",
     "validation_report",
     "verify",
     "wheel_source",

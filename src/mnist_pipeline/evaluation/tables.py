@@ -148,17 +148,42 @@ def efficiency_table(
 
     A direct call runs the model eagerly, layer after layer from Python; a service that keeps a
     compiled function answers a single image faster, so these times bound the cost from above.
+
+    The size is that of the model saved for predicting (:func:`_size_for_inference`): a Keras
+    model's ``.keras`` file otherwise holds its optimiser's state too when it is still compiled,
+    two Adam moments per weight, about three times the weights, which the registry's models
+    carry or not depending on how they were logged (model 4 is rebuilt without its
+    augmentation layers and so uncompiled; its ablation is logged as trained).
+
+    "Parameters" for the scikit-learn models (:func:`metrics.parameter_count`): the numbers in
+    their fitted arrays (coefficients and intercepts, support vectors and their weights, PCA
+    components, each tree node's split and class values), summed over a pipeline's steps or an
+    ensemble's members; none is learned by gradient descent like a network's weights.
     """
-    rows = {}
+    rows = []
     for key, model in models.items():
         timing = metrics.time_inference(model, images, repeats=repeats)
-        rows[specs.label(key)] = {
-            "parameters": f"{metrics.parameter_count(model):,}",
-            "size (MB)": f"{metrics.size_on_disk(model) / 1e6:.3g}",
-            "1 image (ms)": f"{timing['single_ms']:.3g}",
-            f"{len(images):,} images (ms)": f"{timing['batch_ms']:.3g}",
-        }
-    return pd.DataFrame(rows).T
+        rows.append(
+            {
+                "model": specs.label(key),
+                "parameters": f"{metrics.parameter_count(model):,}",
+                "size (MB)": f"{_size_for_inference(model) / 1e6:.3g}",
+                "1 image (ms)": f"{timing['single_ms']:.3g}",
+                f"{len(images):,} images (ms)": f"{timing['batch_ms']:.3g}",
+            }
+        )
+    return pd.DataFrame(rows).set_index("model")
+
+
+def _size_for_inference(model: object) -> int:
+    """Bytes of a model saved as it predicts: a compiled Keras model without its optimiser's
+    state (a copy rebuilt from its configuration, never compiled, with the same weights), a
+    scikit-learn model as it is pickled."""
+    if getattr(model, "optimizer", None) is not None and hasattr(model, "get_weights"):
+        copy = type(model).from_config(model.get_config())
+        copy.set_weights(model.get_weights())
+        model = copy
+    return metrics.size_on_disk(model)
 
 
 def mcnemar_for_readers(table: pd.DataFrame) -> pd.DataFrame:

@@ -226,33 +226,31 @@ SPECS: dict[str, ModelSpec] = {
 }
 
 
-def _builder_name(builder: Callable) -> str:
-    """``build_x``, or ``build_x(design='plain')`` for a builder with fixed arguments."""
-    if isinstance(builder, functools.partial):
-        fixed = ", ".join(f"{k}={v!r}" for k, v in builder.keywords.items())
-        return f"{builder.func.__name__}({fixed})"
-    return getattr(builder, "__name__", type(builder).__name__)
+def _reported(spec: ModelSpec, original: bool) -> str:
+    """A reported accuracy, naming its split and source unless ``original`` (:func:`as_table`)."""
+    if spec.study_val_accuracy is None:
+        return "-"
+    source = spec.reported_by.removeprefix("the ").split(",")[0]
+    where = "" if original else f" ({spec.reported_split}, {source})"
+    return f"{100 * spec.study_val_accuracy:.1f}\u00a0%{where}"
 
 
 def as_table(*chosen: ModelSpec) -> pd.DataFrame:
-    """The training protocol of some specs, one row each, named and formatted for readers."""
-
-    def percent(value: float | None) -> str:
-        return "-" if value is None else f"{100 * value:.1f}\u00a0%"
-
-    rows = [
-        {
-            "model": label(s.key),
-            "builder": _builder_name(s.builder),
-            "epochs": s.epochs if s.family == "keras" else "-",
-            "batch size": s.batch_size if s.family == "keras" else "-",
-            "learning rate": f"{s.learning_rate:g}" if s.family == "keras" else "-",
-            "validation bar": percent(s.quality_bar),
-            "reported validation": percent(s.study_val_accuracy),
-        }
-        for s in chosen
-    ]
-    return pd.DataFrame(rows).set_index("model")
+    """What trains and how, one row per spec (its label, with model 4's design), in short cells
+    for a printed page: ``epochs``, ``batch``, ``optimizer`` (``-`` for scikit-learn), then any
+    reported accuracy: the original study's on validation when all are, else with its source."""
+    figures = [s for s in chosen if s.study_val_accuracy is not None]
+    defaults = (ModelSpec.reported_by, ModelSpec.reported_split)
+    original = all((s.reported_by, s.reported_split) == defaults for s in figures)
+    header = "original study's val." if original else "reported acc."
+    rows, names = [], []
+    for s in chosen:
+        rate = f"Adam {s.learning_rate:g}" + (", cosine" if s.cosine_decay else "")
+        cells = [s.epochs, s.batch_size, rate] if s.family == "keras" else ["-"] * 3
+        row = dict(zip(("epochs", "batch", "optimizer"), cells, strict=True))
+        rows.append(row | ({header: _reported(s, original)} if figures else {}))
+        names.append(label(s.key) + (f" ({design})" if (design := design_of(s)) else ""))
+    return pd.DataFrame(rows, index=pd.Index(names, name="model"))
 
 
 def get(key: str) -> ModelSpec:

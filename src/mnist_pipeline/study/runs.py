@@ -231,3 +231,36 @@ def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
             "version": runs["model_version"],
         }
     ).set_index("model")
+
+
+def compared_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Each model's newest run for readers, as a model's chapter compares it with the others.
+
+    Args:
+        runs: ``experiment.runs_so_far()`` (indexed by model key) or :func:`latest_runs`.
+
+    Returns:
+        One row per model, in the registry's order (study CNNs, then baselines), named by
+        ``specs.label``: parameters, epochs (``-`` for a model fitted in one call), validation
+        accuracy in percent to two decimals, errors and training time in whole seconds.
+    """
+    runs = runs.set_index("model_key") if "model_key" in runs.columns else runs
+    order = {key: i for i, key in enumerate(specs.SPECS)}
+    runs = runs.loc[sorted(runs.index, key=lambda key: (order.get(key, len(order)), key))]
+    return pd.DataFrame(
+        {
+            "parameters": [f"{n:,}" for n in runs["n_parameters"]],
+            "epochs": [str(e) if e else "-" for e in runs["epochs"]],
+            "validation": ["-" if pd.isna(a) else narrate.pct(a) for a in runs["val_accuracy"]],
+            "errors": [f"{e:,}" for e in runs["val_errors"]],
+            "training (s)": [_seconds(s) for s in runs["training_seconds"]],
+        },
+        index=pd.Index([specs.label(k) for k in runs.index], name="model"),
+    )
+
+
+def _seconds(seconds: float) -> str:
+    """A training time in whole seconds with thousands separators; ``< 1`` below half a second."""
+    if pd.isna(seconds):  # not logged
+        return "-"
+    return "< 1" if seconds < 0.5 else f"{seconds:,.0f}"
