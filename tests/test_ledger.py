@@ -90,7 +90,6 @@ def test_earlier_results_name_models_and_keep_the_committed_digits():
     table = ledger.earlier_results()
     assert list(table.columns) == [
         "model",
-        "look",
         "commit",
         "test accuracy",
         "errors",
@@ -98,14 +97,10 @@ def test_earlier_results_name_models_and_keep_the_committed_digits():
         "what differed",
         "why it changed",
     ]
-    expected_rows = [
-        (specs.label(k), look) for k, ids in ledger.EARLIER_LOOKS.items() for look in ids
-    ]
-    assert list(zip(table["model"], table["look"], strict=True)) == expected_rows
+    expected = [specs.label(k) for k, ids in ledger.EARLIER_LOOKS.items() for _ in ids]
+    assert list(table["model"]) == expected
     assert table["test accuracy"].str.fullmatch(r"\d{2}\.\d{2}\u00a0%").all()
-    first = table[
-        (table["model"] == "model 4") & (table["look"] == "before-batchnorm-recalibration")
-    ]
+    first = table[(table["model"] == "model 4") & (table["commit"] == "1f8f9d0")]
     assert first[["test accuracy", "errors"]].values.tolist() == [["99.49\u00a0%", 51]]
     assert (table["evaluations committed"] >= 1).all()
     assert table["what differed"].str.len().gt(0).all()
@@ -143,3 +138,29 @@ def test_a_malformed_table_of_earlier_looks_is_refused(tmp_path):
     short.write_text("model,look\nmodel_1,a\n")
     with pytest.raises(ValueError, match="no column commit"):
         ledger.earlier_results(short)
+
+
+def test_a_look_of_today_s_spec_carries_today_s_fingerprint():
+    # A new run of models 1 to 3 (or of the ablation) meeting the test set again is the same
+    # look as the earlier one of the same spec: the file's fingerprint must be the one the
+    # run logs. A change to the spec fails here: the earlier look is then a different spec.
+    from types import SimpleNamespace
+
+    from mnist_pipeline.models import specs
+    from mnist_pipeline.study import runs
+
+    table = ledger._earlier_table()
+    today = table[table["today_fingerprint"] != ""]
+    assert set(today["model"]) == {"model_1", "model_2", "model_3", "model_4_no_aug"}
+    splits = SimpleNamespace(x_train=range(54_000), x_val=range(6_000), data_sha256="-")
+    for row in today.itertuples():
+        spec = specs.get(row.model)
+        params = runs.run_params(spec, spec.build(n_train=54_000), 42, splits)
+        assert ledger.fingerprint(params) == row.today_fingerprint, row.model
+
+
+def test_a_rerun_of_today_s_spec_is_not_a_new_look(mlflow_store):
+    pending = {"test_look_model_1": "6fefff700b73", "test_look_model_4": "f" * 12}
+    counts = ledger.read(mlflow_store, pending=pending)
+    assert counts.loc["model_1", "looks"] == 2  # the half-epoch look and today's spec
+    assert counts.loc["model_4", "looks"] == 4  # three earlier, revised specs and today's
