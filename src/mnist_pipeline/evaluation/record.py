@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from mnist_pipeline import config, evaluation, tracking
+from mnist_pipeline import config, evaluation, plots, tracking
 from mnist_pipeline.evaluation import robustness
 
 
@@ -50,7 +50,9 @@ def log(result, looks: Mapping[str, str], card: str, experiment: str | None = No
         "mnistc.md": result.mnistc,
     }
     figures = {
-        "robustness.png": robustness.curves_figure(result.curves, len(result.labels)),
+        "robustness.png": plots.robustness_curves(
+            **robustness.curve_inputs(result.curves, len(result.labels))
+        ),
     }
     with tracking.start_run(config.EVALUATION_RUN, {"kind": "evaluation"}, experiment) as active:
         tracking.log_params(params)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline import metrics, plots
+from mnist_pipeline import metrics
 from mnist_pipeline.corruptions import mnistc, target
 from mnist_pipeline.metrics import clustered
 from mnist_pipeline.models import specs
@@ -167,8 +167,13 @@ TARGET_STRENGTHS: dict[str, float] = {
 }
 
 
-def curves_figure(curves: pd.DataFrame, n_images: int, title: str = "Accuracy under corruption"):
-    """:func:`plots.robustness_curves` of :func:`robustness_curves`, models named for readers,
-    with 95 % Wilson bands over the ``n_images`` sampled images and the target strengths."""
-    named = curves.assign(model=curves["model"].map(specs.label))
-    return plots.robustness_curves(named, title, targets=TARGET_STRENGTHS, n=n_images)
+def curve_inputs(curves: pd.DataFrame, n_images: int) -> dict[str, object]:
+    """The arguments of :func:`plots.robustness_curves` for :func:`robustness_curves`: models
+    named for readers, 95 % Wilson bands over the ``n_images`` sampled images, the target
+    strengths marked."""
+    return {
+        "curves": curves.assign(model=curves["model"].map(specs.label)),
+        "title": "Accuracy under corruption",
+        "targets": TARGET_STRENGTHS,
+        "n": n_images,
+    }
