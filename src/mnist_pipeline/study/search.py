@@ -1,8 +1,8 @@
 """A tracked hyperparameter search with Optuna: each trial a nested MLflow run.
 
 The search trains candidate CNNs (``models.build_tunable_cnn``) on a subset of the training
-split for a few epochs and scores them on the validation split: a budget of trials and of
-wall time set by the chapter. Each trial goes through the one train-and-log path
+split for a few epochs and scores them on the validation split: a budget counted in trials,
+set by the chapter, never in seconds. Each trial goes through the one train-and-log path
 (:func:`mnist_pipeline.study.experiment.run`) as a nested run of one parent run; hopeless trials are
 pruned after an epoch by Optuna's median rule. The study lives in an Optuna storage, an SQLite
 file by default or any database URL from ``OPTUNA_STORAGE``, so several machines can join one
