@@ -1,5 +1,5 @@
 """The digit-reading service: the HTTP API (:mod:`.app`), how request bodies become checked
-batches (:mod:`.inputs`), which model is served and how it loads (:mod:`.model`), the OpenAPI
+batches (:mod:`.inputs`), which model is served and how it loads (:mod:`.model`), its compiled inference (:mod:`.predict`), its export for the Docker image (:mod:`.export`), the OpenAPI
 contract (:mod:`.schema`), a client (:mod:`.client`) and a benchmark (:mod:`.bench`).
 
 ``python -m mnist_pipeline.serve`` (``make serve``) starts it. The service's public names are
@@ -14,6 +14,7 @@ from mnist_pipeline.serve.app import (
     main,
     parser,
 )
+from mnist_pipeline.serve.export import export_champion
 from mnist_pipeline.serve.inputs import (
     MAX_BATCH,
     MAX_BODY_BYTES,
@@ -37,11 +38,9 @@ from mnist_pipeline.serve.model import (
     ModelInfo,
     NoModelError,
     champion_info,
-    export_champion,
-    fast_predict,
-    fast_predict_and_features,
     load,
 )
+from mnist_pipeline.serve.predict import fast_predict, fast_predict_and_features
 
 __all__ = [
     "DEFAULT_HOST",

@@ -46,6 +46,7 @@ from PIL import Image
 
 from mnist_pipeline import config
 from mnist_pipeline.serve import schema
+from mnist_pipeline.serve.export import export_champion
 from mnist_pipeline.serve.inputs import (
     MAX_BATCH,
     MAX_BODY_BYTES,
@@ -61,7 +62,6 @@ from mnist_pipeline.serve.model import (
     MODEL_PATH_ENV,
     LoadedModel,
     NoModelError,
-    export_champion,
     load,
 )
 

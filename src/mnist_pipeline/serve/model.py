@@ -21,13 +21,14 @@ import logging
 import os
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mnist_pipeline import adapters, config
+from mnist_pipeline import config
+from mnist_pipeline.serve.predict import fast_predict, fast_predict_and_features
 
 if TYPE_CHECKING:
     from mnist_pipeline.models.detector import DigitDetector
@@ -107,62 +108,6 @@ class LoadedModel:
             "validation_reject": float(found.reject) if found is not None else None,
             "note": self.detector_note,
         }
-
-
-def fast_predict(model: object) -> Callable[[np.ndarray], np.ndarray]:
-    """A function computing class probabilities with as little overhead as the model allows.
-
-    A Keras model is called directly inside one ``tf.function`` with a fixed signature
-    (traced once; ``predict()`` builds a dataset and costs about 50 ms per call). A
-    scikit-learn estimator gets its ``predict_proba`` on flattened pixels.
-
-    Args:
-        model: a Keras model or a scikit-learn estimator with ``predict_proba``.
-
-    Returns:
-        A function from a ``(n, 28, 28, 1)`` float32 batch to ``(n, 10)`` probabilities.
-    """
-    return adapters.for_model(model).fast_predict(model)
-
-
-def fast_predict_and_features(
-    model: object, layer: str
-) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Like :func:`fast_predict`, with the features of ``layer`` from the same call.
-
-    A Keras model's :func:`~mnist_pipeline.models.detector.feature_model` (two outputs) is
-    called inside one ``tf.function``: one pass gives both. A scikit-learn estimator's
-    features are its pixels averaged over 4 x 4 blocks (``detector.PIXELS``).
-
-    Args:
-        model: a Keras model or a scikit-learn estimator with ``predict_proba``.
-        layer: the detector's layer (``DigitDetector.layer``).
-
-    Returns:
-        A function from a ``(n, 28, 28, 1)`` float32 batch to ``(n, 10)`` probabilities and
-        ``(n, d)`` features.
-
-    Raises:
-        ValueError: ``layer`` is not a layer of the model.
-    """
-    from mnist_pipeline.models import detector
-
-    if layer == detector.PIXELS:
-        probabilities = fast_predict(model)
-        return lambda x: (probabilities(x), detector.features(model, x, layer))
-    if not hasattr(model, "get_layer"):
-        raise ValueError(f"a model without layers has no layer {layer!r}")
-    from mnist_pipeline._tf import tf
-
-    both = detector.feature_model(model, layer)  # ValueError for a layer it does not have
-    signature = [tf.TensorSpec((None, *config.INPUT_SHAPE), tf.float32)]
-    call = tf.function(lambda x: both(x, training=False), input_signature=signature)
-
-    def run(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        probabilities, features = call(x)
-        return probabilities.numpy(), features.numpy().reshape(len(x), -1)
-
-    return run
 
 
 def _is_uri(source: str) -> bool:
@@ -348,50 +293,3 @@ def champion_info() -> ModelInfo:
         source=f"models:/{config.registered_model()}@{config.CHAMPION_ALIAS}",
         run_id=found.run_id or "",
     )
-
-
-def export_champion(directory: Path | str) -> Path:
-    """Save the champion as ``model.keras`` (or an MLflow model directory) with its metadata.
-
-    The exported directory is what the Docker image copies, so that the container serves
-    the champion without a tracking server: ``model.json`` says which version it is,
-    ``model_card.md`` holds the version's description and ``detector.json`` the "not a digit"
-    detector of its run, when it has them (a file left by an earlier export is removed).
-
-    Args:
-        directory: where to write; created if missing.
-
-    Returns:
-        The path of the saved model.
-
-    Raises:
-        NoModelError: the registry has no champion.
-    """
-    from mnist_pipeline import tracking
-
-    info = champion_info()
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    model = tracking.load_model(info.source)
-    adapter = adapters.for_model(model)
-    if adapter.file_suffix is None:  # scikit-learn: MLflow's model directory, not a pickle
-        target = directory / "mlflow-model"
-        # MLflow's artifact download, through the one door to MLflow
-        tracking.mlflow.artifacts.download_artifacts(artifact_uri=info.source, dst_path=str(target))
-    else:
-        target = adapter.save(model, directory / "model")  # model.keras
-    meta = {**asdict(info), "exported_from": info.source, "source": target.name}
-    (directory / METADATA_FILE).write_text(json.dumps(meta, indent=2) + "\n")
-    card = registry_card(info.source)
-    card_file = directory / MODEL_CARD_FILE
-    if card:
-        card_file.write_text(card if card.endswith("\n") else card + "\n")
-    else:
-        card_file.unlink(missing_ok=True)  # a card left from an earlier export is not this one's
-    text, _ = detector_text(info.source, info.run_id)
-    detector_file = directory / DETECTOR_FILE
-    if text is not None:
-        detector_file.write_text(text if text.endswith("\n") else text + "\n")
-    else:
-        detector_file.unlink(missing_ok=True)  # nor is a detector left from an earlier export
-    return target
