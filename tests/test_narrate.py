@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from mnist_pipeline.book import narrate
+from mnist_pipeline.book import narrate, reproduction
 from mnist_pipeline.models import specs
 from tests.helpers import runs_table
 
@@ -70,23 +70,23 @@ def test_reproduction_verdicts_say_what_the_code_decides():
     }
     cases = [([0.9892], 0.992), ([0.9815], 0.980), ([0.99], 0.975)]
     for measured, reported in cases:
-        code = narrate.reproduction_code(measured, 6000, reported)
-        text = narrate.reproduction("M", measured, 6000, reported)
+        code = reproduction.reproduction_code(measured, 6000, reported)
+        text = reproduction.reproduction("M", measured, 6000, reported)
         assert [words for words in says.values() if words in text] == [says[code]], text
         assert "one seed" in text and "a seed and a protocol it does not give" in text
-    assert {narrate.reproduction_code(m, 6000, r) for m, r in cases} == set(says)
+    assert {reproduction.reproduction_code(m, 6000, r) for m, r in cases} == set(says)
 
 
 def test_reproduction_widens_with_the_spread_between_seeds():
     # One run of 98.92 % on 6,000 images does not reach 99.2 %; three seeds that spread by
     # half a point do: the reported figure is inside what one run of ours varies.
-    assert narrate.reproduction_code([0.9892], 6000, 0.992) == "not_reproduced"
+    assert reproduction.reproduction_code([0.9892], 6000, 0.992) == "not_reproduced"
     spread = [0.9842, 0.9892, 0.9942]
-    assert narrate.reproduction_code(spread, 6000, 0.992) == "reproduces"
-    found = narrate.reproduction_range(spread, 6000)
+    assert reproduction.reproduction_code(spread, 6000, 0.992) == "reproduces"
+    found = reproduction.reproduction_range(spread, 6000)
     assert found["n_seeds"] == 3 and abs(found["sd"] - 0.005) < 1e-9
     assert found["high"] - found["mean"] > 1.96 * found["sd"]
-    text = narrate.reproduction("Model 3", spread, 6000, 0.992, "the original study", "test")
+    text = reproduction.reproduction("Model 3", spread, 6000, 0.992, "the original study", "test")
     assert text.startswith("Model 3, test accuracy: ours is a mean of 98.92\u00a0% over 3 seeds")
     assert "standard deviation 0.50 points between seeds" in text
 
@@ -156,6 +156,6 @@ def test_a_p_value_too_small_for_a_double_is_never_zero():
 
 
 def test_reproduction_codes_follow_the_interval():
-    assert narrate.reproduction_code([0.9892], 6000, 0.992) == "not_reproduced"
-    assert narrate.reproduction_code([0.9815], 6000, 0.980) == "reproduces"
-    assert narrate.reproduction_code([0.99], 6000, 0.975) == "better_than_reported"
+    assert reproduction.reproduction_code([0.9892], 6000, 0.992) == "not_reproduced"
+    assert reproduction.reproduction_code([0.9815], 6000, 0.980) == "reproduces"
+    assert reproduction.reproduction_code([0.99], 6000, 0.975) == "better_than_reported"

@@ -155,11 +155,11 @@ def test_every_public_figure_function_draws_under_the_style():
     import inspect
 
     from mnist_pipeline.plots import evaluation as evalplots
-    from mnist_pipeline.plots import figures
+    from mnist_pipeline.plots import figures, prediction, robustness, training
 
     public = [
         function
-        for module in (figures, evalplots)
+        for module in (figures, evalplots, prediction, robustness, training)
         for name, function in inspect.getmembers(module, inspect.isfunction)
         if function.__module__ == module.__name__ and not name.startswith("_")
     ]
@@ -354,7 +354,7 @@ def test_robustness_curves_draw_intervals_targets_and_distinct_lines():
 
 
 def test_robustness_intervals_come_from_the_table_or_a_wilson_interval():
-    from mnist_pipeline.plots.evaluation import _intervals, _wilson
+    from mnist_pipeline.plots.robustness import _intervals, _wilson
 
     low, high = _wilson(np.array([0.9]), 100)
     assert low[0] == pytest.approx(0.8256, abs=1e-4) and high[0] == pytest.approx(0.9448, abs=1e-4)

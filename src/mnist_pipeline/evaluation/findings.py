@@ -13,7 +13,7 @@ import pandas as pd
 
 from mnist_pipeline import evaluation, metrics
 from mnist_pipeline.book import baselines as versus
-from mnist_pipeline.book import narrate, verdicts
+from mnist_pipeline.book import reproduction, verdicts
 from mnist_pipeline.book.narrate import duration, interval, pct
 from mnist_pipeline.evaluation import detection, ledger
 from mnist_pipeline.evaluation.robust_numbers import (
@@ -170,7 +170,7 @@ def reproductions(result, n_val: int) -> dict[str, str]:
     """:func:`narrate.reproduction` for each model a source reported on, keyed
     ``reproduction_<key>``."""
     return {
-        f"reproduction_{key}": narrate.reproduction(
+        f"reproduction_{key}": reproduction.reproduction(
             specs.label(key),
             values,
             n,
@@ -190,7 +190,9 @@ def decisions(result, n_val: int) -> dict[str, str]:
     return {
         **result.decisions,
         **{
-            f"reproduction_{key}": narrate.reproduction_code(values, n, spec.study_val_accuracy)
+            f"reproduction_{key}": reproduction.reproduction_code(
+                values, n, spec.study_val_accuracy
+            )
             for key, spec, values, n in reproduced(result, n_val)
         },
         "target_test_accuracy": _code(result.targets["clean"]),

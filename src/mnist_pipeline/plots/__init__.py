@@ -1,34 +1,29 @@
 """Pure plotting functions: each returns a matplotlib Figure with a title and labelled axes.
 
-The figures of the data and training chapters are in :mod:`.figures`, the evaluation
-chapter's in :mod:`.evaluation`, and the house style they all draw under in :mod:`.style`.
-Every public name of the three is reachable from here, as ``plots.<name>``.
+The figures of the data chapters are in :mod:`.figures`, of training and the search in
+:mod:`.training`, of the evaluation chapter in :mod:`.evaluation` and :mod:`.robustness`, of
+prediction in :mod:`.prediction`, and the house style they all draw under in :mod:`.style`.
+Every public figure is reachable from here, as ``plots.<name>``.
 """
 
 from mnist_pipeline.plots.evaluation import (
-    corruption_gallery,
     per_class_recall,
     reliability_diagram,
-    robustness_curves,
     validation_curves,
 )
 from mnist_pipeline.plots.figures import (
-    DIGITS,
     augmented_samples,
-    before_after,
-    confusion_heatmap,
     digit_grid,
     label_distribution,
     mean_images,
-    param_importance,
     pixel_histogram,
-    probability_bars,
     projection_scatter,
-    search_history,
-    training_curves,
 )
+from mnist_pipeline.plots.prediction import before_after, probability_bars
+from mnist_pipeline.plots.robustness import corruption_gallery, robustness_curves
 from mnist_pipeline.plots.style import (
     DIGIT_CMAP,
+    DIGITS,
     MAX_WIDTH_IN,
     MIN_FONT_PT,
     PNG_DPI,
@@ -38,6 +33,12 @@ from mnist_pipeline.plots.style import (
     image_grid,
     styled,
     subplots,
+)
+from mnist_pipeline.plots.training import (
+    confusion_heatmap,
+    param_importance,
+    search_history,
+    training_curves,
 )
 
 __all__ = [

@@ -3,47 +3,22 @@ in calibration and digit by digit, and one digit under every MNIST-C corruption.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from mnist_pipeline import config
 from mnist_pipeline.plots.style import (
-    DIGIT_CMAP,
     MAX_WIDTH_IN,
     MIN_FONT_PT,
-    image_grid,
     legend_below,
+    model_looks,
     styled,
     subplots,
 )
 
 MIN_BIN_COUNT = 20  # fewer images in a reliability bin and its accuracy is mostly chance
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-LINESTYLES = ("-", "--", "-.")  # not ":", which marks references (targets, counts)
-
-
-def _model_looks(names) -> dict[str, dict[str, object]]:
-    """One colour, marker and line style per model, the same in every panel and figure.
-
-    Colours follow matplotlib's default cycle in the order given (the order of the bars of
-    :func:`per_class_recall`), markers and line styles tell the lines apart in grey print.
-    """
-    colours = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
-    return {
-        name: {
-            "color": colours[i % len(colours)],
-            "marker": MARKERS[i % len(MARKERS)],
-            "linestyle": LINESTYLES[i % len(LINESTYLES)],
-        }
-        for i, name in enumerate(names)
-    }
 
 
 def _settled_range(series: list[np.ndarray], settled_side: str) -> tuple[float, float]:
@@ -82,7 +57,7 @@ def validation_curves(
         clip: choose the axes from the settled epochs as above.
     """
     fig, axes = subplots(1, 2, figsize=(MAX_WIDTH_IN, 3.1))
-    looks = _model_looks(histories)
+    looks = model_looks(histories)
     panels = (("val_loss", "high", r"$\uparrow$"), ("val_accuracy", "low", r"$\downarrow$"))
     # the arrows of models clipped at one epoch stand side by side, not on top of each other
     offsets = 0.1 * (np.arange(len(histories)) - (len(histories) - 1) / 2)
@@ -132,88 +107,6 @@ def validation_curves(
     return fig
 
 
-def _wilson(accuracy: np.ndarray, n: np.ndarray | float, z: float = 1.96) -> tuple:
-    """The Wilson score interval (95 % by default) of accuracies each measured on ``n`` images."""
-    p, n = np.clip(np.asarray(accuracy, dtype=float), 0, 1), np.asarray(n, dtype=float)
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half
-
-
-def _intervals(rows: pd.DataFrame, n: int | None) -> tuple | None:
-    """``(low, high)`` of each row's accuracy, or None when nothing gives them."""
-    if {"ci_low", "ci_high"} <= set(rows):
-        return rows["ci_low"].to_numpy(), rows["ci_high"].to_numpy()
-    if "n" in rows:
-        return _wilson(rows["accuracy"], rows["n"])
-    if n is not None:
-        return _wilson(rows["accuracy"], n)
-    return None
-
-
-@styled
-def robustness_curves(
-    curves: pd.DataFrame,
-    title: str,
-    targets: Mapping[str, float] | None = None,
-    n: int | None = None,
-) -> Figure:
-    """Accuracy against corruption strength, one panel per corruption, one line per model.
-
-    Every model keeps one colour, marker and line style in all panels. A shaded band gives
-    each line's 95 % interval: ``ci_low`` and ``ci_high`` if ``curves`` holds them, else a
-    Wilson interval from the number of images (an ``n`` column, or the ``n`` argument), which
-    counts images as independent and so leaves out the spread between training seeds; with
-    neither, no band is drawn. A dotted vertical line marks the study's target strength of
-    each corruption named in ``targets``.
-
-    Args:
-        curves: columns ``model``, ``corruption``, ``strength``, ``unit``, ``accuracy``; and
-            optionally ``ci_low`` and ``ci_high``, or ``n``.
-        title: the figure title.
-        targets: corruption to its target strength (as ``corruptions.target.CORRUPTIONS``
-            gives them: ``{name: c.target for name, c in CORRUPTIONS.items()}``).
-        n: the images every accuracy was measured on, for the Wilson interval.
-    """
-    names = list(dict.fromkeys(curves["corruption"]))
-    looks = _model_looks(dict.fromkeys(curves["model"]))
-    targets = dict(targets or {})
-    n_cols = 3
-    n_rows = int(np.ceil((len(names) + 1) / n_cols))  # one more panel for the legend
-    fig, axes = subplots(n_rows, n_cols, figsize=(MAX_WIDTH_IN, 2.0 * n_rows + 0.3), squeeze=False)
-    banded = marked = False
-    for ax, name in zip(axes.flat, names, strict=False):
-        part = curves[curves["corruption"] == name]
-        for model, rows in part.groupby("model", sort=False):
-            rows = rows.sort_values("strength")
-            look = looks[model]
-            ax.plot(rows["strength"], rows["accuracy"], markersize=3.5, label=model, **look)
-            band = _intervals(rows, n)
-            if band is not None:
-                ax.fill_between(
-                    rows["strength"], *band, color=look["color"], alpha=0.2, linewidth=0
-                )
-                banded = True
-        if targets.get(name) is not None:
-            ax.axvline(targets[name], color="black", linestyle=":", linewidth=1, zorder=0)
-            marked = True
-        ax.set(title=name, xlabel=part["unit"].iloc[0], ylabel="accuracy", ylim=(0, 1.02))
-    spare = list(axes.flat)[len(names) :]
-    for ax in spare:
-        ax.axis("off")
-    labels = list(looks)
-    handles = [Line2D([], [], markersize=3.5, **looks[model]) for model in labels]
-    if banded:
-        handles.append(Patch(color="grey", alpha=0.3, linewidth=0))
-        labels.append("95 % interval")
-    if marked:
-        handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1))
-        labels.append("target strength")
-    spare[0].legend(handles, labels, loc="center", frameon=False)
-    fig.suptitle(title)
-    return fig
-
-
 @styled
 def reliability_diagram(
     bins: dict[str, pd.DataFrame], title: str, min_count: int = MIN_BIN_COUNT
@@ -239,7 +132,7 @@ def reliability_diagram(
     else:
         fig, ax = subplots(figsize=(5.0, 4.4))
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
-    looks = _model_looks(bins)
+    looks = model_looks(bins)
     for name, table in bins.items():
         table = table.sort_values("confidence")
         few = table["count"] < min_count if counted else pd.Series(False, index=table.index)
@@ -291,27 +184,4 @@ def per_class_recall(recalls: pd.DataFrame, title: str) -> Figure:
     low = float(recalls.min().min())
     ax.set(title=title, xlabel="digit", ylabel="recall", ylim=(max(0.0, low - 0.02), 1.0))
     legend_below(fig, *ax.get_legend_handles_labels())
-    return fig
-
-
-@styled
-def corruption_gallery(image: np.ndarray, corrupted: Mapping[str, np.ndarray]) -> Figure:
-    """One digit clean and under each corruption, in the order of ``corrupted``.
-
-    Args:
-        image: one ``(28, 28)`` or ``(28, 28, 1)`` digit, floats in [0, 1].
-        corrupted: corruption name to that digit corrupted (one image or a batch of one): for
-            MNIST-C's 15, ``corruptions.mnistc.corrupt_all(image[None], seed)``.
-    """
-    digit = np.asarray(image, dtype=np.float32).reshape(config.IMAGE_SHAPE)
-    panels = [("clean", digit)]
-    panels += [
-        (name.replace("_", " "), np.reshape(one, config.IMAGE_SHAPE))
-        for name, one in corrupted.items()
-    ]
-    fig, axes = image_grid(len(panels), n_cols=8)
-    for ax, (caption, picture) in zip(axes, panels, strict=True):
-        ax.imshow(picture, cmap=DIGIT_CMAP, vmin=0, vmax=1)
-        ax.set_title(caption, fontsize=MIN_FONT_PT)
-    fig.suptitle("One test digit under each MNIST-C corruption")
     return fig

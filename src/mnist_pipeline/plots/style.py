@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import functools
 import io
+import numbers
+import re
 from collections.abc import Callable, Sequence
 
 import matplotlib as mpl
@@ -20,6 +22,8 @@ from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.textpath import TextPath
+
+from mnist_pipeline import config
 
 PNG_DPI = 150  # sharp in print
 MAX_WIDTH_IN = 7.0  # the text block of an A4 page
@@ -155,3 +159,43 @@ def legend_below(fig: Figure, handles: Sequence[Artist], labels: Sequence[str], 
             return fig.legend(handles, labels, loc="outside lower center", ncols=balanced, **kwargs)
         legend.remove()
     return fig.legend(handles, labels, loc="outside lower center", **kwargs)  # no entries
+
+
+DIGITS = list(range(config.NUM_CLASSES))
+
+
+# A whole number printed as a float ("7.0", "1.00"), not part of a longer number or a word.
+_WHOLE_FLOAT = re.compile(r"(?<![\w.])(-?\d+)\.0+(?![\w.])")
+
+
+def caption(value: object) -> str:
+    """A panel title with its labels as integers: ``7.0`` prints as ``7``.
+
+    A number is formatted as an integer when it is one; in text, every whole number written
+    as a float (``"7.0 as 1.0 (99%)"``, as an f-string prints the rows of a float array)
+    loses its ``.0``; other numbers (``0.5``) are left as they are.
+    """
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else f"{float(value):g}"
+    return _WHOLE_FLOAT.sub(r"\1", str(value))
+
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES = ("-", "--", "-.")  # not ":", which marks references (targets, counts)
+
+
+def model_looks(names) -> dict[str, dict[str, object]]:
+    """One colour, marker and line style per model, the same in every panel and figure.
+
+    Colours follow matplotlib's default cycle in the order given (the order of the bars of
+    :func:`per_class_recall`), markers and line styles tell the lines apart in grey print.
+    """
+    colours = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
+    return {
+        name: {
+            "color": colours[i % len(colours)],
+            "marker": MARKERS[i % len(MARKERS)],
+            "linestyle": LINESTYLES[i % len(LINESTYLES)],
+        }
+        for i, name in enumerate(names)
+    }
