@@ -43,6 +43,7 @@ def test_the_check_finds_a_deferred_check_in_a_re_executed_chapter(tmp_path):
     # A stamped notebook of the current code that still defers a check fails the test above.
     cell = {
         "cell_type": "code",
+        "id": "deferred",
         "metadata": {"tags": [PENDING]},
         "source": "1 + 1",
         "outputs": [],
