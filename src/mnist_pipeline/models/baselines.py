@@ -69,7 +69,9 @@ def soft_vote(*fitted: tuple[str, ClassifierMixin]) -> ClassifierMixin:
 
 
 def build_mlp() -> keras.Model:
-    """The plain dense network of the MNIST example in MLflow's documentation.
+    """A plain dense network, the kind the MLflow example (MNIST Digit Prediction and Model
+    Deployment with MLflow) reports 97.8 % for on test; it gives no architecture, so this one is
+    our choice, the usual Keras MNIST MLP:
 
     Flatten, Dense(512, relu), Dropout(0.2), Dense(512, relu), Dropout(0.2), Dense(10, softmax).
     """
