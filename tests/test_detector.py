@@ -101,3 +101,36 @@ def test_a_model_without_layers_is_read_on_its_pixels():
     images = np.zeros((4, 28, 28, 1), np.float32)
     assert detector.feature_layer(object()) == detector.PIXELS
     assert detector.features(object(), images, detector.PIXELS).shape == (4, 49)
+
+
+def _augmented_designs() -> list[str]:
+    from mnist_pipeline.models import DESIGNS
+
+    return [name for name, chosen in DESIGNS.items() if chosen.policy != "none"]
+
+
+@pytest.mark.parametrize("design", _augmented_designs())
+def test_the_served_model_of_an_augmented_design_gives_its_features(design):
+    # The served model shares its layers with the trained one (augment.for_inference): the
+    # features must be read on the served model's own graph, which the full study's run of
+    # chapter 08 did not (a layer's ``output`` is that of its first call).
+    from mnist_pipeline.models import augment, cnn
+
+    model = cnn.build_robust_cnn(design)
+    served = augment.for_inference(model)
+    assert served is not model
+    images = np.random.default_rng(0).uniform(0, 1, (3, 28, 28, 1)).astype("float32")
+    proba, features = detector.feature_model(served, "features")(images, training=False)
+    np.testing.assert_allclose(np.asarray(proba), np.asarray(model(images, training=False)), atol=1e-5)
+    assert np.asarray(features).shape == (3, 64)
+    fitted = detector.fit_to_model(
+        served, np.tile(images, (10, 1, 1, 1)), np.arange(30) % 10, images, reject=0.1
+    )
+    assert fitted.layer == "features"
+
+
+def test_a_layer_the_model_lacks_is_refused_by_name():
+    from mnist_pipeline.models import cnn
+
+    with pytest.raises(ValueError, match="no layer named 'nowhere'"):
+        detector.feature_model(cnn.build_robust_cnn("plain"), "nowhere")

@@ -56,7 +56,7 @@ def test_one_seed_has_no_spread_and_says_so_without_a_nan():
 def test_describe_names_the_seeds_and_the_standard_deviation():
     text = seeds.describe("model 1", {43: 0.979, 42: 0.981, 44: 0.980})
     assert text.startswith("Over seeds 42, 43, 44, model 1 reaches 98.10, 97.90, 98.00")
-    assert "standard deviation of 0.10 points" in text and f"Seed {config.SEED}" in text
+    assert "standard deviation of 0.10 points" in text and f"seed-{config.SEED} run" in text
     alone = seeds.describe("A dense network (MLP)", {42: 0.98})
     assert alone.startswith("On seed 42 alone, a dense network (MLP) reaches 98.00")
     assert "nan" not in alone and "not measured" in alone

@@ -55,7 +55,7 @@ def describe_run(
         f"{f'{epochs} epochs and ' if epochs else ''}{duration(seconds)} of training on this "
         "machine. "
         f"The run is `{run_id[:8]}` in MLflow"
-        + (f", its model version {version} of the registry." if version else ".")
+        + (f", registered as version {version} of the model registry." if version else ".")
     )
 
 
@@ -73,8 +73,8 @@ def read_curves(history: Mapping[str, list[float]]) -> str:
     else:
         loss_part = (
             f"Validation loss is lowest after epoch {best} of {n} ({val_loss.min():.4f}) "
-            f"and ends at {val_loss[-1]:.4f}: the epochs after {best} fit the training data "
-            "better without generalising better."
+            f"and ends at {val_loss[-1]:.4f}: the epochs after {best} lower the training loss, "
+            "not the validation loss."
         )
     val_acc = np.asarray(history["val_accuracy"])
     return (

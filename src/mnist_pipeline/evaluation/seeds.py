@@ -196,6 +196,6 @@ def describe(name: str, val_accuracy: dict[int, float]) -> str:
     return (
         f"Over seeds {', '.join(str(s) for s in ordered)}, {name} reaches {listed}\u00a0% on "
         f"validation: a mean of {100 * values.mean():.2f}\u00a0% with a standard deviation of "
-        f"{100 * sd:.2f} points between seeds, on the same split. Seed {config.SEED} stays the "
-        "run that the figures, the comparison and the champion use."
+        f"{100 * sd:.2f} points between seeds, on the same split. The figures, the comparison "
+        f"and the choice of champion use the seed-{config.SEED} run."
     )

@@ -154,9 +154,25 @@ def feature_layer(model: object) -> str:
 
 
 def feature_model(model: object, layer: str) -> object:
-    """A Keras model with two outputs, the probabilities and the features of ``layer``."""
+    """A Keras model with two outputs, the probabilities and the features of ``layer``.
+
+    A Sequential model is called afresh, layer by layer: its layers may also belong to another
+    model (:func:`~mnist_pipeline.models.augment.for_inference` shares them with the trained
+    model), and then a layer's ``output`` is that of its first call, not connected to this
+    model's input.
+    """
     from mnist_pipeline._tf import keras
 
+    if isinstance(model, keras.Sequential):
+        inputs = keras.Input(shape=model.input_shape[1:])
+        outputs, wanted = inputs, None
+        for each in model.layers:
+            outputs = each(outputs)
+            if each.name == layer:
+                wanted = outputs
+        if wanted is None:
+            raise ValueError(f"{model.name} has no layer named {layer!r}")
+        return keras.Model(inputs, [outputs, wanted])
     return keras.Model(model.inputs[0], [model.outputs[0], model.get_layer(layer).output])
 
 
