@@ -26,8 +26,12 @@ if TYPE_CHECKING:
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
-# "(Chapter 4.)", "Chapter 7. gives", "Chapter 2..": the template's period, not a sentence's.
-STRAY_PERIOD = re.compile(r"Chapter\s\d+\.(\.|\)|\s+[a-z])")
+# "(Chapter 4.)", "Chapter 7. gives", "Chapter 2..": the template's period, not a sentence's. At a
+# line's end, the PDF's next line may be a code block's ("until Chapter 10." then "splits = ..."):
+# a line that starts with a name and "=", "(" or "[", or with "from"/"import", is not the sentence
+# going on. tests/test_book.py checks the pattern on samples of both.
+_CODE_LINE = r"(?:[A-Za-z_][\w.]*\s*[=(\[]|from\s|import\s)"
+STRAY_PERIOD = re.compile(rf"Chapter\s\d+\.(?:\.|\)|[ \t]+[a-z]|[ \t]*\n(?!{_CODE_LINE})[ \t]*[a-z])")
 
 
 def make_tiny_mnist(seed: int = 0, n_train: int = 40, n_test: int = 20) -> data.MnistData:

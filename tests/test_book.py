@@ -302,3 +302,34 @@ def test_the_percent_sign_never_starts_a_line_in_prose():
         if where != "README.md" and re.search(r"(?<![=\w.])\d+(?:\.\d+)? ?%", FENCED.sub("", text))
     ]
     assert not offenders, offenders
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "as shown in (Chapter 4.) above",
+        "Chapter 7. gives the details",
+        "see Chapter 2.. Then",
+        "see Chapter 4.\nfor the details",
+        "see Chapter\xa04.  \n  where the model",
+    ],
+)
+def test_stray_period_pattern_finds_the_templates_period(text):
+    assert STRAY_PERIOD.search(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the false alarm of the real render: a sentence ends, a code block follows
+        "the test set waits until Chapter 10.\nsplits = prepare.make_splits(mnist, seed=SEED)",
+        "until Chapter 10.\nmd_table(data.shapes_table(x_train=splits.x_train))",
+        "until Chapter 10.\nfrom mnist_pipeline import data",
+        "until Chapter 10.\nimport numpy as np",
+        "described in Chapter 3. The next step",
+        "in Chapter 3, the baselines",
+        "Chapter 12 has no period",
+    ],
+)
+def test_stray_period_pattern_lets_sentences_and_code_be(text):
+    assert not STRAY_PERIOD.search(text), text
