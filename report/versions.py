@@ -14,31 +14,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "report" / "_versions.md"
 
-# What each library does in this project, in the order of the pipeline.
+# What each library does in this project, in the order of the pipeline. Each fits one line of the
+# PDF's table (ROLE_MAX characters): wrapped cells left a real render's rows misaligned.
+ROLE_MAX = 48
 ROLES = {
-    "tensorflow-cpu": "TensorFlow, CPU build: the runtime that trains and runs the networks",
-    "keras": "Keras 3: the layers, `Sequential` models, training loop and model files",
-    "numpy": "arrays for images and labels; checksums of their bytes",
-    "pandas": "tables: validation report, class balance, MLflow runs, comparisons",
-    "scikit-learn": "four of the models (logistic regression, random forest, PCA and RBF SVM, the "
-    "soft vote); stratified split, precision, recall, F1, confusion matrices",
-    "matplotlib": "every figure, built as `Figure` objects",
-    "seaborn": "count plot of the labels, confusion-matrix heatmaps",
-    "pillow": "reading and resizing our own digit images",
-    "scipy": "McNemar's exact test and the t interval over seeds; image shifts, rotations, blurs "
-    "and morphology of the corruptions; the MNIST-style preprocessing",
-    "scikit-image": "MNIST-C's Canny edges and other corruptions",
-    "mlflow": "experiment tracking, model logging, the registry and its `champion` alias",
-    "optuna": "the hyperparameter search, its pruning and its study storage",
-    "fastapi": "the service: its routes, validation and OpenAPI documentation",
-    "uvicorn": "the HTTP server that runs the service (`make serve`)",
-    "python-multipart": "reading uploaded image files in the service",
+    "tensorflow-cpu": "runs the Keras networks on the CPU",
+    "keras": "layers, models, training loop, model files",
+    "numpy": "image and label arrays; their checksums",
+    "pandas": "tables: reports, MLflow runs, comparisons",
+    "scikit-learn": "the classical baselines; the split; metrics",
+    "matplotlib": "every figure",
+    "seaborn": "label counts, confusion-matrix heatmaps",
+    "pillow": "reading and resizing our own digits",
+    "scipy": "McNemar's test; corruptions; preprocessing",
+    "scikit-image": "MNIST-C's edges and other corruptions",
+    "mlflow": "run tracking, model logging, the registry",
+    "optuna": "the hyperparameter search and its pruning",
+    "fastapi": "the service's routes, checks and OpenAPI",
+    "uvicorn": "the service's HTTP server (`make serve`)",
+    "python-multipart": "image uploads to the service",
     "jupyterlab": "the notebook environment (`make lab`)",
     "ipykernel": "the `mnist-pipeline` Jupyter kernel",
-    "nbconvert": "executes the notebooks in place (`make notebooks`)",
-    "nbval": "pytest plugin that re-executes notebooks and compares outputs",
+    "nbconvert": "executes the notebooks (`make notebooks`)",
+    "nbval": "re-executes notebooks, compares outputs",
     "pytest": "the test runner",
-    "playwright": "drives Debian's Chromium in the service's browser test",
+    "playwright": "drives Chromium in the browser test",
     "ruff": "linting and formatting",
     "tabulate": "Markdown tables in notebook outputs",
 }

@@ -292,6 +292,15 @@ def test_versions_table_matches_the_lock(tmp_path):
     )
 
 
+def test_every_library_row_fits_one_line_of_the_pdf():
+    # A real render showed the table's wrapped descriptions misaligned with their rows.
+    import runpy
+
+    versions = runpy.run_path(str(ROOT / "report/versions.py"))
+    too_long = {name: role for name, role in versions["ROLES"].items() if len(role) > versions["ROLE_MAX"]}
+    assert not too_long, too_long
+
+
 @pytest.mark.slow  # a fresh process draws the diagram: seconds
 def test_structure_diagram_is_up_to_date(tmp_path):
     out = tmp_path / "structure.png"
