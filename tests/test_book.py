@@ -220,6 +220,28 @@ def test_typst_rules_float_a_figure_below_the_chapter_title(mock_pdf):
     assert opening.index("1. Introduction") < opening.index("Figure")
 
 
+def test_typst_rules_keep_a_table_after_its_code_and_break_it_across_pages(tmp_path):
+    typst = pytest.importorskip("typst", reason="the typst package compiles the Typst rules")
+    pypdf = pytest.importorskip("pypdf")
+    rows = ", ".join(f"[row {i:02d}], [{i}]" for i in range(70))
+    body = (
+        "#show: book\n= Tables <sec-tables>\n#lorem(300)\n"
+        '#block(fill: rgb("#f1f3f5"), width: 100%, inset: 8pt)[#raw("md_table(long)")]\n'
+        f'#figure(table(columns: 2, {rows}), caption: [A long table], kind: "quarto-float-tbl", '
+        "supplement: [Table])\nAfter the table.\n"
+    )
+    (tmp_path / "template.typ").write_text(MOCK_TEMPLATE)
+    main = tmp_path / "book.typ"
+    main.write_text(HEADER.read_text() + '\n#import "template.typ": book, part\n' + body)
+    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(typst.compile(str(main)))).pages]
+    text = "\n".join(pages)
+    assert text.index("md_table(long)") < text.index("row 00") < text.index("row 69")
+    assert text.index("row 69") < text.index("After the table.")
+    first = next(i for i, page in enumerate(pages) if "row 00" in page)
+    assert "md_table(long)" in pages[first], "the table left its code's page"
+    assert "row 69" not in pages[first], "the table did not break across pages"
+
+
 def test_the_typst_header_compiles_alone_in_an_empty_document(tmp_path):
     """Quarto includes the header before the template's imports: a template symbol in it
     (``part``, ``book``...) fails the whole PDF with "unknown variable"."""
