@@ -48,6 +48,8 @@ help: ## show this help
 all: setup data notebooks report ## set up, fetch the data, execute the notebooks, render the report
 
 # Rebuilt when the pins change, or when GPU= asks for the other TensorFlow build than the installed one.
+# The kernel runs without MLflow's artifact progress bars: in a notebook they are stderr noise
+# in the stored outputs (and in nbval's comparison), whoever starts the kernel.
 $(STAMP): pyproject.toml requirements.lock $(if $(filter-out $(TF_BUILD),$(INSTALLED_TF)),FORCE)
 	@test -n "$(PYTHON_BOOT)" || \
 	  { echo "No Python 3.11, 3.12 or 3.13 found on PATH: install one, or set PYTHON_BOOT=/path/to/python3.x"; exit 1; }
@@ -59,7 +61,8 @@ $(STAMP): pyproject.toml requirements.lock $(if $(filter-out $(TF_BUILD),$(INSTA
 	$(PY) -m pip install --quiet "$$(grep -E '^uv==' requirements.lock)"
 	$(if $(TF_SWAP),$(VENV)/bin/uv pip uninstall --quiet --python $(PY) $(TF_SWAP))
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -c requirements.lock $(EXCLUDES) -e ".[$(EXTRAS)]"
-	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (mnist-pipeline)"
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (mnist-pipeline)" \
+	  --env MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR false
 	@echo $(TF_BUILD) > $@
 
 setup: $(STAMP) ## create .venv with the pinned dependencies, the package and the Jupyter kernel (GPU=1: CUDA build)

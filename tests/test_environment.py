@@ -239,3 +239,16 @@ def test_make_setup_installs_cuda_only_when_asked_and_remembers_the_choice(tmp_p
     back = dry_run_setup(venv, "GPU=0")
     assert "uninstall --quiet --python" in back and '-e ".[dev]"' in back
     assert f"echo default > {venv}/.installed" in back
+
+
+def test_the_project_kernel_runs_without_mlflow_progress_bars():
+    # MLflow draws a progress bar on stderr when it downloads an artifact (a model's detector):
+    # in a notebook that is noise in the stored outputs, so `make setup` turns it off in the
+    # kernel's environment, for nbconvert, nbval and JupyterLab alike.
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec("mnist-pipeline")
+    except NoSuchKernel:
+        pytest.skip("the project's kernel is not installed (make setup installs it)")
+    assert spec.env.get("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR") == "false"
