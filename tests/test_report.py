@@ -517,3 +517,20 @@ def test_book_renders_to_pdf_with_every_chapter_one_bibliography_and_no_stray_pe
     entries = re.findall(r"gradient-based\s+learning\s+applied", text, re.IGNORECASE)
     assert len(entries) == 1, f"LeCun et al. (1998) listed {len(entries)} times"
     assert not STRAY_PERIOD.search(text), STRAY_PERIOD.search(text)
+
+
+def test_every_committed_chapter_carries_full_provenance_from_the_current_code():
+    """The series was re-executed under the full profile from the code as it is: a code cell or a
+    module edited since, without re-executing, fails here (``provenance.problems`` names it)."""
+    import yaml
+
+    from mnist_pipeline import provenance
+
+    package = provenance.package_fingerprint()
+    found = {
+        path.name: provenance.problems(path, profile="full", package=package) for path in NOTEBOOKS
+    }
+    assert not any(found.values()), {name: p for name, p in found.items() if p}
+    written = yaml.safe_load((ROOT / "_variables.yml").read_text())["provenance"]
+    assert written["profile"] == "full"
+    assert written["package_code"] == package[:12], "_variables.yml predates the package's code"
