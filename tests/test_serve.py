@@ -489,7 +489,7 @@ def test_the_service_names_the_detector_file_as_the_runs_log_it():
 def test_noise_is_not_a_digit_and_a_clear_digit_is(detecting, detecting_client, mnist):
     from mnist_pipeline.data import prepare
 
-    assert detecting.detector is not None and detecting.detector.layer == "features"
+    assert detecting.detector is not None and detecting.detector.layers == ("features",)
     threshold = detecting.detector.threshold
     noise = np.random.default_rng(0).random((20, 28, 28, 1), dtype=np.float32)
     digits = prepare.normalize(mnist.x_test[:100])
@@ -513,7 +513,7 @@ def test_noise_is_not_a_digit_and_a_clear_digit_is(detecting, detecting_client, 
 
     health = detecting_client.get("/health").json()["detector"]
     assert health["loaded"] and health["threshold"] == pytest.approx(threshold)
-    assert health["layer"] == "features" and "detector.json beside model.keras" in health["note"]
+    assert health["layers"] == ["features"] and "detector.json beside model.keras" in health["note"]
 
 
 @pytest.mark.slow
@@ -575,7 +575,7 @@ def test_a_detector_that_does_not_fit_the_model_is_a_clear_error(tiny_file, tmp_
     x = np.random.default_rng(0).normal(size=(100, 8))
     source = tmp_path / "model.keras"
     shutil.copy(tiny_file, source)
-    flatten = detector.feature_layer(__import__("keras").saving.load_model(tiny_file))
+    (flatten,) = detector.feature_layers(__import__("keras").saving.load_model(tiny_file))
     for layer, message in [("no_such_layer", "no_such_layer"), (flatten, "dimensions")]:
         fitted = detector.fit(x, np.arange(100) % 10, x, layer=layer)
         (tmp_path / serve.DETECTOR_FILE).write_text(json.dumps(fitted.to_dict()))

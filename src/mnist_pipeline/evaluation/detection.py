@@ -48,7 +48,7 @@ def scores(model: object, found: DigitDetector, images: np.ndarray) -> np.ndarra
     """The detector's score of each image (higher: less like a digit)."""
     if len(images) == 0:
         return np.zeros(0)
-    return found.score(detector.features(model, images, found.layer))
+    return found.score(detector.features(model, images, found.layers))
 
 
 def family_scores(model: object, found: DigitDetector, n: int, seed: int) -> dict[str, np.ndarray]:
@@ -150,7 +150,7 @@ def for_readers(table: pd.DataFrame) -> pd.DataFrame:
                 f"{100 * lo:.1f} to {100 * hi:.1f}"
                 for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
             ],
-            "by preparation": table["by preparation"].astype(int),
+            "by preparation": table["by preparation"].astype(int).to_numpy(),
             "AUROC": ["-" if np.isnan(a) else f"{a:.3f}" for a in table["auroc"]],
         },
         index=pd.Index([name.replace("_", " ") for name in table.index], name="images of"),

@@ -64,7 +64,7 @@ def detector_section(result) -> dict[str, object]:
     table, found = result.refusals, result.detector
     values: dict[str, object] = {
         "threshold": f"{found.threshold:.1f}",
-        "layer": found.layer,
+        "layers": len(found.layers),
         "val_refused": pct(found.reject, 1),
     }
     for name, row in table.iterrows():

@@ -1,6 +1,6 @@
 """The models: the CNN builders (:mod:`.cnn`), model 4's candidate designs (:mod:`.designs`),
 augmentation (:mod:`.augment`, :mod:`.photometric`), the "not a digit" detector
-(:mod:`.detector`), the scikit-learn baselines (:mod:`.baselines`) and the spec of every model
+(:mod:`.detector`, reading :mod:`.layer_features`), the scikit-learn baselines (:mod:`.baselines`) and the spec of every model
 (:mod:`.specs`).
 
 ``from mnist_pipeline import models`` gives the builders and the augmentation names the

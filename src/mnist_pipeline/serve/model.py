@@ -81,7 +81,7 @@ class LoadedModel:
             self.detector_note = (
                 "no 'not a digit' detector: answers say is_digit null"
                 if self.detector is None
-                else f"'not a digit' detector on layer {self.detector.layer!r}, "
+                else f"'not a digit' detector on layers {', '.join(self.detector.layers)}, "
                 f"threshold {self.detector.threshold:.4g}"
             )
 
@@ -103,7 +103,7 @@ class LoadedModel:
         return {
             "loaded": found is not None,
             "method": "mahalanobis" if found is not None else None,
-            "layer": found.layer if found is not None else None,
+            "layers": list(found.layers) if found is not None else None,
             "threshold": float(found.threshold) if found is not None else None,
             "validation_reject": float(found.reject) if found is not None else None,
             "note": self.detector_note,
@@ -226,12 +226,13 @@ def _with_detector(
 
     try:
         found = DigitDetector.from_dict(json.loads(text))
-        both = fast_predict_and_features(model, found.layer)
+        both = fast_predict_and_features(model, found.layers)
         found.score(both(np.zeros((1, *config.INPUT_SHAPE), np.float32))[1])  # trace once, now
     except (ValueError, KeyError, TypeError) as exc:
         raise NoModelError(f"the model's {where} cannot be used: {exc}") from exc
     note = (
-        f"'not a digit' detector from {where}: Mahalanobis distance in layer {found.layer!r}, "
+        f"'not a digit' detector from {where}: Mahalanobis distances in {len(found.layers)} layers "
+        f"({', '.join(found.layers)}), "
         f"threshold {found.threshold:.4g} (refuses {found.reject:.1%} of validation digits)"
     )
     return found, both, note

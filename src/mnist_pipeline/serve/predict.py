@@ -6,7 +6,7 @@ every call); with a "not a digit" detector, the same call also gives the feature
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -30,9 +30,9 @@ def fast_predict(model: object) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def fast_predict_and_features(
-    model: object, layer: str
+    model: object, layers: Sequence[str]
 ) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Like :func:`fast_predict`, with the features of ``layer`` from the same call.
+    """Like :func:`fast_predict`, with the features of ``layers`` from the same call.
 
     A Keras model's :func:`~mnist_pipeline.models.detector.feature_model` (two outputs) is
     called inside one ``tf.function``: one pass gives both. A scikit-learn estimator's
@@ -40,25 +40,26 @@ def fast_predict_and_features(
 
     Args:
         model: a Keras model or a scikit-learn estimator with ``predict_proba``.
-        layer: the detector's layer (``DigitDetector.layer``).
+        layers: the detector's layers (``DigitDetector.layers``).
 
     Returns:
         A function from a ``(n, 28, 28, 1)`` float32 batch to ``(n, 10)`` probabilities and
         ``(n, d)`` features.
 
     Raises:
-        ValueError: ``layer`` is not a layer of the model.
+        ValueError: one of ``layers`` is not a layer of the model.
     """
     from mnist_pipeline.models import detector
 
-    if layer == detector.PIXELS:
+    layers = tuple(layers)
+    if layers == (detector.PIXELS,):
         probabilities = fast_predict(model)
-        return lambda x: (probabilities(x), detector.features(model, x, layer))
+        return lambda x: (probabilities(x), detector.features(model, x, layers))
     if not hasattr(model, "get_layer"):
-        raise ValueError(f"a model without layers has no layer {layer!r}")
+        raise ValueError(f"a model without layers has no layer {layers[0]!r}")
     from mnist_pipeline._tf import tf
 
-    both = detector.feature_model(model, layer)  # ValueError for a layer it does not have
+    both = detector.feature_model(model, layers)  # ValueError for a layer it does not have
     signature = [tf.TensorSpec((None, *config.INPUT_SHAPE), tf.float32)]
     call = tf.function(lambda x: both(x, training=False), input_signature=signature)
 

@@ -35,10 +35,13 @@ class DetectorDescription(BaseModel):
 
     loaded: bool = Field(description="whether answers carry is_digit (false: they say null)")
     method: str | None = Field(
-        description="how the score is computed: 'mahalanobis', the squared Mahalanobis distance "
-        "of the image's features to the nearest digit class; null without a detector"
+        description="how the score is computed: 'mahalanobis', squared Mahalanobis distances "
+        "of the image's features to the nearest digit class in several layers; null without a "
+        "detector"
     )
-    layer: str | None = Field(description="the model layer whose output are the features")
+    layers: list[str] | None = Field(
+        description="the model layers whose outputs are the features; null without a detector"
+    )
     threshold: float | None = Field(
         description="scores above it are 'not a digit'; null without a detector"
     )
@@ -64,9 +67,10 @@ IS_DIGIT = (
     "the served model has no 'not a digit' detector"
 )
 OOD_SCORE = (
-    "the 'not a digit' detector's score: the squared Mahalanobis distance of the image's "
-    "features (in the model's penultimate layer) to the nearest digit class; higher is less "
-    "like a digit; null without a detector"
+    "the 'not a digit' detector's score: in each of several layers of the model, the squared "
+    "Mahalanobis distance of the image's features to the nearest digit class, divided by its "
+    "median over validation digits; the largest of them. Higher is less like a digit; null "
+    "without a detector"
 )
 OOD_THRESHOLD = (
     "the detector's threshold, fitted so that 1 % of validation digits score above it; "
