@@ -34,6 +34,22 @@ def test_smoke_caps_budgets_only_and_logs_elsewhere(monkeypatch, tmp_path):
     assert "smoke" in smoke.describe() and "at most 2 epochs," in smoke.describe()
 
 
+def test_the_profile_says_the_search_s_budget_apart_from_the_models():
+    full = config.PROFILES["full"]
+    text = full.describe()
+    assert "the models train on all training images" in text
+    # the search does not use all training images: its own images and epochs are named
+    search = (
+        f"the search runs {full.search_trials} trials of {full.search_epochs} epochs on "
+        f"{full.search_train:,} training images each"
+    )
+    assert search in text
+    assert f"{full.selection_epochs} epochs on {full.selection_train:,} training images" in text
+    one = config.Profile("x", None, None, (42,), 3, 1, 500, 10, None, 1, 10).describe()
+    assert "3 trials of 1 epoch on 500 training images" in one
+    assert "trains 1 epoch on all training images" in one
+
+
 def test_an_unknown_profile_is_refused_with_the_choices(monkeypatch):
     monkeypatch.setenv("MNIST_PROFILE", "fast")
     with pytest.raises(ValueError, match="choose one of full, smoke"):

@@ -221,6 +221,25 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
         modelcard.build(values)
 
 
+def test_the_card_names_the_mnistc_corruptions_that_resemble_the_chosen_augmentation():
+    values = card_values(False)
+    photometric = findings.design_fields("robust_cnn_photometric")
+    values["model_4"] |= photometric
+    card = modelcard.build(values)
+    mnistc = next(line for line in card.splitlines() if line.startswith("- MNIST-C ("))
+    # photometric blurs and relights its training images: MNIST-C's blurs, fog and brightness
+    for name in ("glass blur", "motion blur", "brightness", "fog", "rotate", "shot noise"):
+        assert name in mnistc.split(": mean")[0], name
+    geometric = card_values(False)
+    geometric["model_4"] |= findings.design_fields("robust_cnn_geometric")
+    line = next(x for x in modelcard.build(geometric).splitlines() if x.startswith("- MNIST-C ("))
+    caveat = line.split(": mean")[0]
+    assert "rotate" in caveat and "fog" not in caveat and "blur" not in caveat
+    plain = card_values(False)
+    plain["model_4"] |= findings.design_fields("robust_cnn_plain")
+    assert "resemble" not in modelcard.build(plain)
+
+
 def test_the_card_is_written_beside_the_variables_file(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_VARIABLES_FILE", str(tmp_path / "_variables.yml"))
     path = record.write_card("## Model details\n")

@@ -46,8 +46,11 @@ def test_batchnorm_recalibration_counts_the_errors_before_and_after():
     text = narrate.batchnorm_recalibration(0.993, val, 10_000)
     assert "99.30\u00a0% (42 errors)" in text and "99.35\u00a0% (39 errors)" in text
     assert "10,000 clean training images" in text and "3 fewer errors" in text
-    # three images of 6,000 are half a standard error: the sentence must not call it a gain
-    assert "0.5 standard errors" in text and "within the noise of one split" in text
+    # two unpaired accuracies: the sentence states the change, and calls it neither a gain
+    # nor noise (that needs the images only one of the two reads right: a paired test)
+    assert "a net change of 0.05 points" in text
+    assert "noise" not in text and "standard error" not in text
+    assert "do not test whether the change is more than chance" in text
     worse = narrate.batchnorm_recalibration(0.9940, val, 10_000)
     assert "3 more errors" in worse
     assert "same number" in narrate.batchnorm_recalibration(0.9935, val, 10)
@@ -159,3 +162,11 @@ def test_reproduction_codes_follow_the_interval():
     assert reproduction.reproduction_code([0.9892], 6000, 0.992) == "not_reproduced"
     assert reproduction.reproduction_code([0.9815], 6000, 0.980) == "reproduces"
     assert reproduction.reproduction_code([0.99], 6000, 0.975) == "better_than_reported"
+
+
+def test_a_sign_flip_p_at_its_floor_is_given_as_a_bound():
+    from mnist_pipeline.book.narrate import flips_p
+
+    assert flips_p(1 / 2001, 2_000).startswith("\u2264 0.0005")
+    assert "2,000 flips" in flips_p(1 / 2001, 2_000)
+    assert flips_p(0.03, 2_000) == "= 0.03"

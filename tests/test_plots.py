@@ -294,6 +294,19 @@ def test_digit_grid_titles_neither_overlap_nor_leave_the_canvas():
         assert lower.title.get_window_extent().y1 <= image_above.y0 + 1
 
 
+def test_digit_grid_draws_grey_levels_on_a_fixed_scale():
+    # a contrast-reduced image (ink at 0.3 on 0.2) must look faint, not stretched to full range
+    faint = np.full((2, 28, 28), 0.2)
+    faint[:, 10:18, 10:18] = 0.3
+    fig = plots.digit_grid(faint, ["faint", "faint"], "Low contrast")
+    shown = [image for ax in fig.axes for image in ax.get_images()]
+    assert len(shown) == 2 and all(image.get_clim() == (0, 1) for image in shown)
+    # MNIST's uint8 arrays (0 to 255) are drawn on the same scale, not saturated
+    raw = plots.digit_grid(IMAGES[:1], ["raw"], "Raw").axes[0].get_images()[0]
+    assert raw.get_clim() == (0, 1)
+    assert np.asarray(raw.get_array()).max() == pytest.approx(IMAGES[0].max() / 255)
+
+
 def test_digit_grid_keeps_the_callers_line_breaks_and_short_titles():
     fig = plots.digit_grid(IMAGES[:2], ["noise\nrefused", "label 7"], "Answers", n_cols=6)
     assert [ax.get_title() for ax in fig.axes[:2]] == ["noise\nrefused", "label 7"]

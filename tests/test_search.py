@@ -156,8 +156,21 @@ def test_best_trials_fit_a_printed_page():
     table = search.best_trials(trials, k=5)
     assert list(table.index) == [2, 0]  # completed only, best first; "state" is not shown
     assert len(table.columns) + 1 <= 8  # with the trial column
-    assert table.loc[2, "convolutions"] == "48 of 5×5" and table.loc[2, "dropout"] == "0.30 / 0.60"
+    # the second block has twice the filters of the first: the cell names both widths
+    assert table.loc[2, "convolutions"] == "48, then 96 of 5×5"
+    assert table.loc[2, "dropout"] == "0.30 / 0.60"
     assert table.loc[2, "validation"] == "98.00\u00a0%"
+
+
+def test_the_table_s_second_width_is_the_candidate_network_s():
+    from mnist_pipeline import models
+
+    convs = [
+        layer.filters
+        for layer in models.build_tunable_cnn(filters=16).layers
+        if layer.__class__.__name__ == "Conv2D"
+    ]
+    assert convs == [16, search.GROWTH * 16]
 
 
 def test_the_outcome_gives_the_best_trial_the_batch_sizes_and_the_caveat_of_fanova():
@@ -179,3 +192,8 @@ def test_the_outcome_gives_the_best_trial_the_batch_sizes_and_the_caveat_of_fano
     )
     assert "batch 64" not in text  # a pruned trial is not a completed one
     assert "On 3 completed trials, fANOVA ranks activation and learning_rate first" in text
+    # the budget, from the arguments, and what the scores are; no cause asserted for them
+    assert "budget of 2 epochs on 10,000 training images" in text
+    assert "not the accuracy a candidate reaches when fully trained" in text
+    assert "how fast" not in text
+    assert "budget of 3 epochs on 5,000" in search.outcome(trials, {}, 4, 3, 5_000)

@@ -9,6 +9,7 @@ import pytest
 
 from mnist_pipeline import config, tracking
 from mnist_pipeline.evaluation import seeds
+from mnist_pipeline.models import specs
 
 
 def per_seed() -> pd.DataFrame:
@@ -56,10 +57,26 @@ def test_one_seed_has_no_spread_and_says_so_without_a_nan():
 def test_describe_names_the_seeds_and_the_standard_deviation():
     text = seeds.describe("model 1", {43: 0.979, 42: 0.981, 44: 0.980})
     assert text.startswith("Over seeds 42, 43, 44, model 1 reaches 98.10, 97.90, 98.00")
-    assert "standard deviation of 0.10 points" in text and f"seed-{config.SEED} run" in text
+    assert "standard deviation of 0.10 points" in text
     alone = seeds.describe("A dense network (MLP)", {42: 0.98})
     assert alone.startswith("On seed 42 alone, a dense network (MLP) reaches 98.00")
     assert "nan" not in alone and "not measured" in alone
+
+
+def test_describe_says_a_candidate_is_judged_on_seed_42_and_a_control_is_never_a_candidate():
+    spread = {43: 0.979, 42: 0.981, 44: 0.980}
+    candidate = seeds.describe("model 1", spread)  # a study CNN: its seed-42 run is judged
+    assert "choice of champion" in candidate and f"seed-{config.SEED} run" in candidate
+    # the ablation is a control: compared with model 4, never a candidate for champion
+    for control in (
+        seeds.describe(specs.label("model_4_no_aug"), spread),  # its group, from its label
+        seeds.describe("a variant", spread, group="ablation"),
+        seeds.describe(specs.label("model_4_no_aug"), {42: 0.98}),  # one seed: said as well
+    ):
+        assert "control" in control and "never a candidate for champion" in control
+        assert "choice of champion use" not in control and "model 4" in control
+    named = seeds.describe("model 1", spread, group="ablation")
+    assert "never a candidate" in named  # an explicit group overrides the name
 
 
 def test_runs_reads_the_newest_run_of_each_model_and_seed(mlflow_store):

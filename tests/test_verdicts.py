@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from mnist_pipeline.book import verdicts
+from mnist_pipeline.book import design_words, verdicts
+from mnist_pipeline.models import specs
 
 NO_SEEDS = {"n_seeds": 1, "mean": 0.001, "ci_low": math.nan, "ci_high": math.nan}
 
@@ -67,6 +68,27 @@ def test_augmentation_says_what_was_measured_over_seeds_and_by_image():
     assert "one seed each" in verdicts.ablation(("model_4_no_aug", "model_4"), {"MNIST-C": one})
 
 
+def test_the_ablation_names_the_parts_the_chosen_design_has_and_no_other():
+    suite = {"p_value": 0.0005, "acc_a": 0.70, "acc_b": 0.95, "ci_low": 0.22, "ci_high": 0.28}
+    paired = {"MNIST-C": {**suite, "n_seeds": 3}}
+    pair = ("model_4_no_aug", "model_4")
+    photometric = verdicts.ablation(pair, paired, "robust_cnn_photometric")
+    # photometric augments its training images but does not normalise its input
+    assert "photometric design adds training augmentation (affine, stroke, blur," in photometric
+    assert "but no input normalisation" in photometric
+    assert "augmentation or normalisation" not in photometric
+    assert "and input normalisation" not in photometric
+    highpass = verdicts.ablation(pair, paired, "robust_cnn_highpass")
+    assert "erasing, noise) and input normalisation (highpass)" in highpass
+    # the ablation's own design has neither, which the sentence says of it
+    assert (
+        design_words.parts(specs.ABLATION_DESIGN) == "neither augmentation nor input normalisation"
+    )
+    assert "trained on MNIST's images as they are" in photometric
+    unknown = verdicts.ablation(pair, paired)  # no logged design: none is named
+    assert "design" not in unknown and "normalisation" not in unknown
+
+
 def check(value, low, high, goal):
     return {
         "value": value,
@@ -86,7 +108,20 @@ def test_target_met_says_how_far_and_whether_the_interval_is_safe():
     assert close.startswith("Model 4 meets the target of 99.5\u00a0% on test: 99.53\u00a0%")
     assert "not a safe margin" in close
     near_miss = verdicts.target_met("Model 4", check(0.9945, 0.9930, 0.9960, 0.995), "on test", 1)
-    assert "misses" in near_miss and "within the noise" in near_miss and "one seed" in near_miss
+    assert "misses" in near_miss and "one seed" in near_miss
+    assert "too wide to rule out" in near_miss and "noise" not in near_miss
+
+
+def test_a_miss_whose_interval_reaches_the_target_is_a_miss_not_noise():
+    # the worst MNIST-C corruption: 63.4 % against 75 %, the interval just reaching 75.0
+    worst = verdicts.target_met(
+        "Model 4", check(0.634, 0.518, 0.750, 0.75), "under every MNIST-C corruption", 3
+    )
+    assert worst.startswith("Model 4 misses the target of 75\u00a0% under every MNIST-C")
+    assert "noise" not in worst
+    assert "the target is missed on the measured mean" in worst
+    assert "with 3 seeds the interval is too wide to rule out" in worst
+    assert "(95 % interval 51.8 to 75.0\u00a0%" in worst
 
 
 def test_the_interval_over_seeds_reads_as_one_range():
@@ -149,3 +184,14 @@ def test_a_cnn_beats_the_best_baseline_only_when_mcnemar_says_so():
     assert "model 1 (98.41\u00a0%) is worse" in baselines.against_baselines(
         test, worse, ["model_1"], "svm_pca"
     )
+
+
+def test_every_augmentation_layer_has_words_and_resembles_only_real_mnistc_corruptions():
+    from mnist_pipeline.corruptions import mnistc
+    from mnist_pipeline.models import augment
+
+    layers = {layer for chain in augment.POLICIES.values() for layer in chain}
+    assert set(design_words.RESEMBLES) == layers
+    for _, corruptions in design_words.RESEMBLES.values():
+        assert set(corruptions) <= set(mnistc.CORRUPTIONS)
+    assert design_words.resemblance(["stroke", "erasing"]) == ""

@@ -139,7 +139,13 @@ class Profile:
         return spec_bar if self.learns_bar is None else self.learns_bar
 
     def describe(self) -> str:
-        """One sentence on the budget, for a chapter's output."""
+        """One sentence on the budget, for a chapter's output: the models' training, the search's
+        (each trial's own images and epochs) and model 4's choice of design, each named apart."""
+
+        def budget(images: int | None, epochs: int) -> str:
+            seen = "all training images" if images is None else f"{images:,} training images"
+            return f"{epochs} epoch{'s' if epochs != 1 else ''} on {seen}"
+
         images = (
             "all training images" if self.n_train is None else f"{self.n_train:,} training images"
         )
@@ -150,9 +156,12 @@ class Profile:
         )
         seeds = ", ".join(map(str, self.seeds))
         return (
-            f"Profile `{self.name}`: {images}, {epochs}, seed{'s' if len(self.seeds) > 1 else ''} "
-            f"{seeds}, {self.search_trials} search trials, {self.n_corrupted:,} test images per "
-            "corruption."
+            f"Profile `{self.name}`: the models train on {images}, {epochs}, "
+            f"seed{'s' if len(self.seeds) > 1 else ''} {seeds}; the search runs "
+            f"{self.search_trials} trials of {budget(self.search_train, self.search_epochs)} "
+            f"each; each candidate design of model 4 trains "
+            f"{budget(self.selection_train, self.selection_epochs)}; "
+            f"{self.n_corrupted:,} test images per corruption."
         )
 
 

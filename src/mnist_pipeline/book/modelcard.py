@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mnist_pipeline import config
+from mnist_pipeline.book import design_words
 from mnist_pipeline.models.augment import TARGET_COVERAGE
 
 SECTIONS = (
@@ -39,6 +40,15 @@ def _looks(n: int) -> str:
         f"{n - 1} earlier, revised versions (the ledger of the evaluation chapter lists each with "
         "what it scored)."
     )
+
+
+def _resembling(model: Mapping[str, object]) -> str:
+    """Which MNIST-C corruptions resemble the chosen design's augmentation, from its layers
+    (the ``augmentation`` value, :func:`design_words.resemblance`): ``""`` when none does."""
+    if model["augmented"] != "yes":
+        return ""
+    found = design_words.resemblance(str(model.get("augmentation", "")).split(", "))
+    return f" (but {found}: under those, MNIST-C is not wholly held out)" if found else ""
 
 
 def build(values: Mapping[str, Mapping[str, object]]) -> str:
@@ -78,7 +88,8 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             )
             + " (the target: at least 95\u00a0% of each of these four)"
             + f"; and {det['letters_refused']} of letters and {det['scribbles_refused']} of "
-            "scribbles, which have no target: many are shaped like digits. An answer for an image "
+            "scribbles, which have no target: some are drawn as digits are (an O as a zero). An "
+            "answer for an image "
             "it lets through is still some digit.\n"
             "- **Not fit for:** decisions about people, or handwriting unlike MNIST's without a "
             "new evaluation. Corrupted digits are refused at up to "
@@ -127,11 +138,7 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             + ".\n"
             f"- MNIST-C ({mnistc['n_images']} test images), 15 corruptions re-implemented from "
             "the paper, none of them used in training"
-            + (
-                " (its rotate, scale, translate and noises resemble the augmentation)"
-                if model["augmented"] == "yes"
-                else ""
-            )
+            + _resembling(model)
             + f": mean {mnistc[f'{key}_mean']} (95 % interval {mnistc[f'{key}_mean_ci']}, "
             f"over {mnistc[f'{key}_seeds']} seed(s), images and seeds resampled), lowest "
             f"{mnistc[f'{key}_worst']} ({mnistc[f'{key}_worst_name']})."

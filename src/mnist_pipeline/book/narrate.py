@@ -6,7 +6,6 @@ is printed by the code that computed it and cannot drift from the result.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -32,6 +31,15 @@ def p_clause(p: float) -> str:
     """``= 0.07`` or ``< 1e-300``: what follows "p" in a sentence."""
     text = p_value(p)
     return text if text.startswith("<") else f"= {text}"
+
+
+def flips_p(p: float, flips: int) -> str:
+    """What follows "sign-flip p": :func:`p_clause`, or at the floor of ``flips`` random sign
+    flips (the observed pattern counts among them), that p is only bounded."""
+    floor = 1 / (flips + 1)
+    return (
+        f"\u2264 {floor:.1g} (the smallest {flips:,} flips can give)" if p <= floor else p_clause(p)
+    )
 
 
 def duration(seconds: float) -> str:
@@ -88,6 +96,11 @@ def read_curves(history: Mapping[str, list[float]]) -> str:
 def batchnorm_recalibration(last_epoch_accuracy: float, val: Mapping, n_images: int) -> str:
     """What re-estimating batch-norm statistics after training did to validation accuracy.
 
+    The two accuracies are of one model's two states on the same images, but which images
+    each gets right alone is not recorded here, so no paired test (McNemar) can say whether
+    the change is more than chance; the sentence states the two accuracies and the net
+    change in images, and claims neither a gain nor noise.
+
     Args:
         last_epoch_accuracy: validation accuracy after the last epoch, before the step.
         val: the final validation figures (``accuracy``, ``errors``, ``n``), after it.
@@ -106,21 +119,15 @@ def batchnorm_recalibration(last_epoch_accuracy: float, val: Mapping, n_images: 
         f"batches, validation accuracy was {pct(last_epoch_accuracy)} ({_errors(before)}); with "
         f"the statistics re-estimated on {n_images:,} clean training images it is "
         f"{pct(val['accuracy'])} ({_errors(val['errors'])}): {effect} among {val['n']:,} images, "
-        f"{_in_standard_errors(abs(change) / val['n'], val['accuracy'], val['n'])}."
+        f"a net change of {100 * abs(change) / val['n']:.2f} points. Which images only one of "
+        "the two reads right is not counted, so these figures do not test whether the change "
+        "is more than chance."
     )
 
 
 def _errors(count: int, comparative: str = "") -> str:
     """``1 error``, ``3 errors``, ``1 more error``: a count of errors with its noun agreeing."""
     return f"{count:,} {comparative}error{'' if count == 1 else 's'}"
-
-
-def _in_standard_errors(gap: float, accuracy: float, n: int) -> str:
-    """How a gap between two accuracies compares with the binomial standard error of one."""
-    se = metrics.standard_error(accuracy, n)
-    ratio = gap / se if se > 0 else math.inf
-    meaning = "within the noise of one split" if ratio < 2 else "more than two standard errors"
-    return f"{ratio:.1f} standard errors of {100 * se:.2f} points: {meaning}"
 
 
 def compare_errors(title: str, errors: int, n_parameters: int, earlier: Mapping) -> str:

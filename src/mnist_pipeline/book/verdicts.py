@@ -11,8 +11,11 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from mnist_pipeline.book.narrate import p_clause, pct
+from mnist_pipeline.book import design_words
+from mnist_pipeline.book.narrate import flips_p, p_clause, pct
+from mnist_pipeline.metrics.clustered import N_RESAMPLES
 from mnist_pipeline.models import specs
+from mnist_pipeline.models.designs import design_named
 
 ALPHA = 0.05
 
@@ -75,7 +78,9 @@ def step(first: str, second: str, mcnemar: Mapping[str, float], diff: Mapping[st
     return f"The evidence on {second} against {first} is mixed: {evidence}."
 
 
-def augmentation(with_aug: str, without: str, paired: Mapping[str, Mapping[str, float]]) -> str:
+def augmentation(
+    with_aug: str, without: str, paired: Mapping[str, Mapping[str, float]], design: str = ""
+) -> str:
     """What the robustness methods buy: on clean digits and on each suite, paired by image.
 
     Args:
@@ -83,6 +88,7 @@ def augmentation(with_aug: str, without: str, paired: Mapping[str, Mapping[str, 
         paired: where (``"clean test digits"``, a suite's name) to the comparison of the model
             without (A) against the model with (B): :func:`metrics.clustered.paired_comparison`
             over every seed of each.
+        design: the model's design, whose parts are named (:func:`design_words.parts`), or ``""``.
     """
     parts = [
         _paired(f"on {where}", result, digits=2 if where.startswith("clean") else 1)
@@ -90,9 +96,10 @@ def augmentation(with_aug: str, without: str, paired: Mapping[str, Mapping[str, 
     ]
     n_seeds = min(int(result["n_seeds"]) for result in paired.values())
     seeds = "one seed each" if n_seeds == 1 else f"{n_seeds} seeds each"
+    adds = f", whose {design} design adds {design_words.parts(design)}," if design else ""
     return (
-        f"Compared with the same network trained without augmentation or normalisation "
-        f"({without}), {with_aug} is {'; it is '.join(parts)}. Over {seeds}, paired by image: "
+        f"Compared with {without}, the same network trained on MNIST's images as they are, "
+        f"{with_aug}{adds} is {'; it is '.join(parts)}. Over {seeds}, paired by image: "
         "each image counts once, scored by the share of its copies read right; the intervals "
         "resample images and each model's seeds, and a verdict needs both the sign-flip test "
         "and the interval; with so few seeds, the seed level of the resampling is crude."
@@ -119,14 +126,12 @@ def _signed(fraction: float, digits: int) -> str:
 def _paired(where: str, result: Mapping[str, float], digits: int = 1) -> str:
     gain = result["acc_b"] - result["acc_a"]
     code = paired_code(result)
-    if code == "undecided":
-        verdict = f"no different {where} on this evidence"
-    else:
-        verdict = f"{code} accurate {where}"
+    undecided = code == "undecided"
+    verdict = f"no different {where} on this evidence" if undecided else f"{code} accurate {where}"
     return (
         f"{verdict} ({pct(result['acc_b'], digits)} against {pct(result['acc_a'], digits)}, "
         f"{_signed(gain, digits)} points, 95 % interval {_signed(result['ci_low'], digits)} to "
-        f"{_signed(result['ci_high'], digits)}, sign-flip p {p_clause(result['p_value'])})"
+        f"{_signed(result['ci_high'], digits)}, sign-flip p {flips_p(result['p_value'], N_RESAMPLES)})"
     )
 
 
@@ -159,8 +164,10 @@ def target_met(name: str, check: Mapping, what: str, n_seeds: int) -> str:
             f"{name} misses the target of {pct(goal, digits)} {what} by "
             f"{points(goal - value, digits + 1)}: {measured}"
         )
+        few = "one seed" if n_seeds == 1 else f"{n_seeds} seeds"
         tail = (
-            "; the interval reaches the target, so the miss is within the noise"
+            f"; the target is missed on the measured {'value' if n_seeds == 1 else 'mean'}, and "
+            f"with {few} the interval is too wide to rule out that the model reaches it"
             if check["straddles"]
             else ""
         )
@@ -210,8 +217,8 @@ def refusals(
             for n in hard
         )
         out.append(
-            f"Letters and scribbles have no target ({listed}): many are shaped like digits (an O "
-            "like a zero, an l like a one), and a score of distance cannot tell those apart."
+            f"Letters and scribbles have no target ({listed}): some are drawn as digits are (O "
+            "as 0, l as 1), which no distance to the digits can tell apart; how many is not measured."
         )
     return out
 
@@ -269,10 +276,14 @@ def _step_inputs(mcnemar, diffs, test, pairs):
         yield name, (specs.label(a), specs.label(b), oriented(mcnemar, a, b), diff)
 
 
-def ablation(pair: tuple[str, str], paired: Mapping[str, Mapping[str, float]]) -> str:
-    """:func:`augmentation` for the pair (the ablation, model 4)."""
-    without, with_aug = pair
-    return augmentation(specs.label(with_aug), specs.label(without), paired)
+def ablation(
+    pair: tuple[str, str], paired: Mapping[str, Mapping[str, float]], architecture: str = ""
+) -> str:
+    """:func:`augmentation` for the pair (the ablation, model 4), naming the design of model 4's
+    logged ``architecture`` (``robust_cnn_<design>``; none is named for another or none)."""
+    found = design_named(architecture or "")
+    name = found.name if found else ""
+    return augmentation(specs.label(pair[1]), specs.label(pair[0]), paired, name)
 
 
 def corrupted_refusals(refused: pd.Series) -> str:

@@ -176,26 +176,46 @@ def differences(per_seed: pd.DataFrame, pairs: Sequence[tuple[str, str]]) -> pd.
     return pd.DataFrame(rows)
 
 
-def describe(name: str, val_accuracy: dict[int, float]) -> str:
-    """One sentence on a spec's validation accuracy over its seeds.
+def describe(name: str, val_accuracy: dict[int, float], group: str | None = None) -> str:
+    """One sentence on a spec's validation accuracy over its seeds, and what its runs are for:
+    a candidate for champion is judged on its seed-42 run; a control
+    (:data:`specs.CONTROL_GROUPS`: the ablation) is compared with model 4, never a candidate.
 
     Args:
-        name: the model's name for readers.
+        name: the model's name for readers (:func:`specs.label`).
         val_accuracy: seed to validation accuracy.
+        group: the spec's group (:attr:`specs.ModelSpec.group`); ``None``: the group of the spec
+            that ``name`` labels (``study`` when it labels none).
     """
+    from mnist_pipeline.models import specs  # the registry loads TensorFlow: only when asked
+
+    if group is None:
+        found = [spec.group for key, spec in specs.SPECS.items() if specs.label(key) == name]
+        group = found[0] if found else "study"
+    control = group in specs.CONTROL_GROUPS
     name = narrate.lower_first(name)  # mid-sentence
     ordered = sorted(val_accuracy)
     values = np.array([val_accuracy[s] for s in ordered])
+    if control:
+        tail = (
+            "These runs are a control: with model 4's runs on the same seeds they measure what "
+            f"model 4's design buys, and {name} is never a candidate for champion."
+        )
+    else:
+        tail = (
+            f"The figures, the comparison and the choice of champion use the seed-{config.SEED} "
+            "run."
+        )
     if len(values) < 2:  # a profile with one seed: no spread to report
         return (
             f"On seed {ordered[0]} alone, {name} reaches {100 * values[0]:.2f}\u00a0% on "
             "validation; with one seed, the spread between seeds is not measured."
+            + (f" {tail}" if control else "")
         )
     listed = ", ".join(f"{100 * v:.2f}" for v in values)
     sd = float(values.std(ddof=1))
     return (
         f"Over seeds {', '.join(str(s) for s in ordered)}, {name} reaches {listed}\u00a0% on "
         f"validation: a mean of {100 * values.mean():.2f}\u00a0% with a standard deviation of "
-        f"{100 * sd:.2f} points between seeds, on the same split. The figures, the comparison "
-        f"and the choice of champion use the seed-{config.SEED} run."
+        f"{100 * sd:.2f} points between seeds, on the same split. {tail}"
     )

@@ -72,19 +72,25 @@ def digit_grid(
     wider than its image is broken onto two lines (:func:`_wrap_caption`), and the rows are
     spaced for the longest caption so that no title runs into its neighbours or off the canvas.
 
+    Grey levels are drawn on a fixed scale, black at 0 and white at 1 (at 255 for integer
+    images), never stretched to each image's own range: a low-contrast image looks as faint
+    as it is.
+
     Args:
-        images: ``(n, 28, 28)`` or ``(n, 28, 28, 1)`` arrays.
+        images: ``(n, 28, 28)`` or ``(n, 28, 28, 1)`` arrays, in [0, 1] or, as integers, 0 to 255.
         titles: one caption per image: text, or a number (a label).
         title: the figure title.
         n_cols: images per row.
     """
     images = np.asarray(images).reshape(len(images), *config.IMAGE_SHAPE)
+    if np.issubdtype(images.dtype, np.integer):  # MNIST's own uint8 arrays
+        images = images / 255.0
     width = 0.9 * image_cell(n_cols)
     captions = [_wrap_caption(caption(t), width) for t in titles]
     lines = max((c.count("\n") + 1 for c in captions), default=1)
     fig, axes = image_grid(len(images), n_cols, caption_lines=lines)
     for ax, image, text in zip(axes, images, captions, strict=False):
-        ax.imshow(image, cmap=DIGIT_CMAP)
+        ax.imshow(image, cmap=DIGIT_CMAP, vmin=0, vmax=1)
         ax.set_title(text, fontsize=MIN_FONT_PT, linespacing=1.1)
     fig.suptitle(title)
     return fig

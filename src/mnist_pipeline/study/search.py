@@ -49,6 +49,10 @@ SPACE: dict[str, tuple] = {
 }
 
 
+# models.build_tunable_cnn's second convolution block has this many times the first's filters.
+GROWTH = 2
+
+
 def suggest(trial: optuna.Trial) -> dict[str, object]:
     """Draw one candidate's hyperparameters from ``SPACE``."""
     return {
@@ -214,14 +218,16 @@ def importances(study: optuna.Study, seed: int = config.SEED) -> dict[str, float
 
 def best_trials(trials: pd.DataFrame, k: int = 5) -> pd.DataFrame:
     """The ``k`` best completed trials of :func:`trials_table`, in eight short columns for print:
-    the trial, its validation accuracy and its hyperparameters (convolutions as filters and
-    kernel, dropout as convolution / dense)."""
+    the trial, its validation accuracy and its hyperparameters (convolutions as the filters of
+    the first block, then of the second (:data:`GROWTH` times as many), and the kernel; dropout
+    as convolution / dense)."""
     done = trials[trials["state"] == "COMPLETE"].sort_values("value", ascending=False).head(k)
     return pd.DataFrame(
         {
             "validation": [narrate.pct(v) for v in done["value"]],
             "convolutions": [
-                f"{f} of {s}×{s}" for f, s in zip(done["filters"], done["kernel_size"], strict=True)
+                f"{f}, then {GROWTH * f} of {s}×{s}"
+                for f, s in zip(done["filters"], done["kernel_size"], strict=True)
             ],
             "dense units": done["dense_units"],
             "activation": done["activation"],
@@ -264,11 +270,12 @@ def outcome(
             f"batch {int(b)}: {int(r['count'])} trials, median {narrate.pct(r['median'])}"
             for b, r in by_batch.iterrows()
         )
-        text += (
-            f" The completed trials by batch size ({listed}): in {epochs} epochs a larger batch "
-            "takes fewer steps, so the search ranks in part how fast a candidate learns, not how "
-            "well it ends up."
-        )
+        text += f" The completed trials by batch size: {listed}."
+    text += (
+        f" Every trial has this budget of {epochs} epoch{'s' if epochs != 1 else ''} on "
+        f"{n_train:,} training images, so these scores rank the candidates under a short budget: "
+        "they are not the accuracy a candidate reaches when fully trained."
+    )
     top = list(importances)[:2]
     if len(top) == 2:
         text += (
