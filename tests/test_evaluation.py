@@ -64,8 +64,8 @@ def test_comparison_table_is_for_readers_and_adds_the_seeds_where_there_are_some
     seeds = pd.DataFrame({"test": ["99.00 ± 0.10\u00a0%"]}, index=["model_1"])
     table = evaluation.comparison_table(runs, test, seeds)
     assert table.loc["model 1", "parameters"] == "1,234,567"
-    assert table.loc["model 1", "reported val."] == "99.0\u00a0%"
-    assert table.loc["model 2", "reported val."] == "-" and table.loc["model 2", "epochs"] == "-"
+    assert table.loc["model 1", "reported acc."] == "99.0\u00a0%"
+    assert table.loc["model 2", "reported acc."] == "-" and table.loc["model 2", "epochs"] == "-"
     assert table.loc["model 1", "test 95 % interval"] == "40.00 to 60.00\u00a0%"
     assert table.loc["model 1", "test errors"] == "5,000"
     assert table.loc["model 2", "test over seeds"] == "-"
@@ -214,3 +214,11 @@ def test_a_pair_read_the_other_way_round_swaps_its_counts():
     assert verdicts.oriented(table, "model_4", "model_3")["a_only"] == 30
     with pytest.raises(KeyError, match="either order"):
         verdicts.oriented(table, "model_1", "model_2")
+
+
+def test_a_reported_accuracy_names_its_split_when_it_is_not_validation():
+    from mnist_pipeline.evaluation.tables import _reported
+
+    assert _reported("mlp", 0.978) == "97.8\u00a0% (test)"  # the MLflow example's test figure
+    assert _reported("model_1", 0.975) == "97.5\u00a0%"
+    assert _reported("model_1", float("nan")) == "-"

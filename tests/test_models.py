@@ -177,20 +177,20 @@ def test_the_spec_table_is_for_readers():
         "RBF SVM on 50 PCA components",
         "model 3",
     ]
-    assert list(table.columns) == ["epochs", "batch", "optimizer", "original study's val."]
+    assert list(table.columns) == ["epochs", "batch", "optimizer", "original study's acc."]
     assert table.loc["RBF SVM on 50 PCA components", "epochs"] == "-"  # no "0 epochs"
     assert table.loc["RBF SVM on 50 PCA components", "optimizer"] == "-"
     assert table.loc["model 3", "epochs"] == 12  # the study's protocol, whatever the profile
     assert table.loc["model 3", "optimizer"] == "Adam 0.001"
     assert table.loc["the ablation (plain)", "epochs"] == specs.get("model_4").epochs
     assert table.loc["the ablation (plain)", "optimizer"] == "Adam 0.003, cosine"
-    assert table.loc["model 3", "original study's val."] == "99.2\u00a0%"
-    assert table.loc["the ablation (plain)", "original study's val."] == "-"
+    assert table.loc["model 3", "original study's acc."] == "99.2\u00a0%"
+    assert table.loc["the ablation (plain)", "original study's acc."] == "-"
 
 
 def test_a_figure_not_from_the_original_studys_validation_names_its_split_and_source():
     table = specs.as_table(specs.get("model_1"), specs.get("mlp"))
-    assert "original study's val." not in table.columns  # the MLP's figure is a test accuracy
+    assert "original study's acc." not in table.columns  # the MLP's figure is a test accuracy
     assert table.loc["model 1", "reported acc."] == "97.5\u00a0% (validation, original study)"
     assert table.loc["A dense network (MLP)", "reported acc."].startswith("97.8\u00a0% (test, ")
     # model 4 and its ablation have no reported figure: no column of dashes

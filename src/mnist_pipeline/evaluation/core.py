@@ -93,7 +93,7 @@ class Evaluation:
     spread: pd.DataFrame
     comparison: pd.DataFrame
     mcnemar: pd.DataFrame
-    step_verdicts: dict[str, str]
+    differences: pd.DataFrame
     calibration: pd.DataFrame
     labels_test: np.ndarray
     images: np.ndarray
@@ -101,8 +101,8 @@ class Evaluation:
     curves: pd.DataFrame
     target: pd.DataFrame
     mnistc: pd.DataFrame
-    augmentation_verdict: str
     best_baseline: str = ""
+    design: str = ""  # model 4's logged architecture (its design)
     decisions: dict[str, str] = field(default_factory=dict)
     ablation: dict[str, dict] = field(default_factory=dict)
     targets: dict[str, dict] = field(default_factory=dict)
@@ -115,6 +115,12 @@ class Evaluation:
     @property
     def predictions(self) -> dict[str, np.ndarray]:
         return {key: p.argmax(axis=1) for key, p in self.proba.items()}
+
+
+def _architecture(runs: pd.DataFrame, key: str) -> str:
+    """The logged ``architecture`` of ``key``'s run (model 4's names its design); ``""``: none."""
+    found = runs.loc[runs["model_key"] == key, "architecture"] if "architecture" in runs else []
+    return str(found.iloc[0]) if len(found) else ""
 
 
 def run(
@@ -203,7 +209,7 @@ def run(
         spread=spread,
         comparison=comparison_table(runs, test, spread),
         mcnemar=mcnemar,
-        step_verdicts=verdicts.steps(mcnemar, differences, test, STEPS),
+        differences=differences,
         calibration=calibration_table(val_proba, splits.y_val, proba, splits.y_test),
         labels_test=splits.y_test,
         images=images,
@@ -211,7 +217,7 @@ def run(
         curves=robustness.robustness_curves(predicts, images, labels, seed),
         target=target,
         mnistc=mnistc,
-        augmentation_verdict=verdicts.ablation(ABLATION, paired),
+        design=_architecture(runs, ABLATION[1]),
         ablation=paired,
         targets=model_4_targets(clean_of(every_seed, "model_4", splits), mnistc),
         refusals=refusals,

@@ -238,6 +238,16 @@ def target_verdicts(result) -> dict[str, str]:
     }
 
 
+def step_verdicts(result) -> dict[str, str]:
+    """Each step of the study in words (:func:`verdicts.steps`), from the evaluation's numbers."""
+    return verdicts.steps(result.mcnemar, result.differences, result.test, evaluation.STEPS)
+
+
+def augmentation_verdict(result) -> str:
+    """Model 4 against its ablation in words (:func:`verdicts.ablation`)."""
+    return verdicts.ablation(evaluation.ABLATION, result.ablation, result.design)
+
+
 def from_evaluation(
     result, n_val: int, n_train: int, objective: float, pending_looks: Mapping[str, str]
 ) -> dict[str, dict]:
@@ -256,8 +266,8 @@ def from_evaluation(
         "robustness": robustness_section(result.target, scored, len(result.labels), result.unseen),
         **mnistc_sections(result.mnistc, scored, len(result.labels)),
         "verdicts": {
-            **result.step_verdicts,
-            "augmentation": result.augmentation_verdict,
+            **step_verdicts(result),
+            "augmentation": augmentation_verdict(result),
             **target_verdicts(result),
             "against_baselines": baseline_verdict(result),
             **reproductions(result, n_val),

@@ -45,9 +45,7 @@ def comparison_table(
             "model": specs.label(run.model_key),
             "parameters": f"{run.n_parameters:,}",
             "epochs": str(run.epochs) if run.epochs else "-",
-            "reported val.": "-"
-            if math.isnan(run.study_val_accuracy)
-            else narrate.pct(run.study_val_accuracy, 1),
+            "reported acc.": _reported(run.model_key, run.study_val_accuracy),
             "val.": narrate.pct(run.val_accuracy),
             "test": narrate.pct(t["accuracy"]),
             "test 95 % interval": narrate.interval(t["ci_low"], t["ci_high"]),
@@ -59,6 +57,14 @@ def comparison_table(
             )
         rows.append(row)
     return pd.DataFrame(rows).set_index("model")
+
+
+def _reported(model_key: str, accuracy: float) -> str:
+    """A reported accuracy, with its split when that is not validation ("98.0 % (test)")."""
+    if math.isnan(accuracy):
+        return "-"
+    split = specs.get(model_key).reported_split if model_key in specs.SPECS else "validation"
+    return narrate.pct(accuracy, 1) + ("" if split == "validation" else f" ({split})")
 
 
 def unique_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

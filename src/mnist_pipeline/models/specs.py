@@ -242,7 +242,7 @@ def as_table(*chosen: ModelSpec) -> pd.DataFrame:
     figures = [s for s in chosen if s.study_val_accuracy is not None]
     defaults = (ModelSpec.reported_by, ModelSpec.reported_split)
     original = all((s.reported_by, s.reported_split) == defaults for s in figures)
-    header = "original study's val." if original else "reported acc."
+    header = "original study's acc." if original else "reported acc."
     rows, names = [], []
     for s in chosen:
         rate = f"Adam {s.learning_rate:g}" + (", cosine" if s.cosine_decay else "")
