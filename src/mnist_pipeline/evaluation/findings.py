@@ -169,17 +169,13 @@ def reproduced(result, n_val: int):
 def reproductions(result, n_val: int) -> dict[str, str]:
     """:func:`narrate.reproduction` for each model a source reported on, keyed
     ``reproduction_<key>``."""
-    return {
-        f"reproduction_{key}": reproduction.reproduction(
-            specs.label(key),
-            values,
-            n,
-            spec.study_val_accuracy,
-            spec.reported_by,
-            spec.reported_split,
+    said = {}
+    for key, spec, values, n in reproduced(result, n_val):
+        source = (spec.reported_by, spec.reported_split, spec.reported_caveat)
+        said[f"reproduction_{key}"] = reproduction.reproduction(
+            specs.label(key), values, n, spec.study_val_accuracy, *source
         )
-        for key, spec, values, n in reproduced(result, n_val)
-    }
+    return said
 
 
 def decisions(result, n_val: int) -> dict[str, str]:

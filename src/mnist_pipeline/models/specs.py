@@ -42,6 +42,7 @@ class ModelSpec:
         reported_by: which description reported it (the original study, or another one).
         reported_split: the split the figure is reported on, as its source names it
             (``"validation"`` or ``"test"``): a reproduction compares it with ours on that split.
+        reported_caveat: what else the source leaves out, said with its figure.
         group: where the book presents it: ``"baseline"``, ``"study"``, ``"beyond"`` or
             ``"ablation"`` (model 4 with one ingredient removed, to measure what it buys).
             An ablation is a control, never a candidate for champion (:data:`CONTROL_GROUPS`).
@@ -61,6 +62,7 @@ class ModelSpec:
     group: str = "study"
     reported_by: str = "the original study, Big-Data ML Pipeline 2162940,"
     reported_split: str = "validation"
+    reported_caveat: str = ""
 
     def build(self, n_train: int | None = None) -> object:
         """A fresh model from the builder: compiled with this spec's protocol if Keras.
@@ -70,13 +72,11 @@ class ModelSpec:
         """
         if self.family == "sklearn":
             return self.builder()
-        decay_steps = None
-        if self.cosine_decay:
-            if n_train is None:
-                raise ValueError(f"{self.key}: a cosine schedule needs n_train")
-            decay_steps = self.epochs * math.ceil(n_train / self.batch_size)
+        if self.cosine_decay and n_train is None:
+            raise ValueError(f"{self.key}: a cosine schedule needs n_train")
+        steps = self.epochs * math.ceil(n_train / self.batch_size) if self.cosine_decay else None
         return cnn.compile_model(
-            self.builder(), learning_rate=self.learning_rate, decay_steps=decay_steps
+            self.builder(), learning_rate=self.learning_rate, decay_steps=steps
         )
 
     def replace(self, **changes: object) -> ModelSpec:
@@ -133,6 +133,7 @@ def _baselines() -> tuple[ModelSpec, ...]:
             study_val_accuracy=0.978,
             reported_by="the MLflow example, MNIST Digit Prediction and Model Deployment with MLflow,",
             reported_split="test",
+            reported_caveat=" (nor an architecture: ours is our own choice)",
         ),
     )
 
