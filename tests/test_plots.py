@@ -416,3 +416,13 @@ def test_search_history_shows_accuracy_in_percent():
     fig = _drawn(CASES["search_history"]())
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
     assert ticks and all(t.endswith("%") for t in ticks)
+
+
+def test_mean_images_share_one_grey_scale():
+    labels = np.repeat(np.arange(10), 2)
+    images = np.zeros((20, 28, 28), np.uint8)
+    images[labels == 1] = 40  # a faint digit stays faint beside the others
+    shown = [ax.get_images()[0] for ax in plots.mean_images(images, labels).axes[:10]]
+    assert all(image.get_clim() == (0, 255) for image in shown)
+    floats = plots.mean_images(images / 255.0, labels).axes[0].get_images()[0]
+    assert floats.get_clim() == (0, 1)

@@ -81,15 +81,16 @@ def read_curves(history: Mapping[str, list[float]]) -> str:
     else:
         loss_part = (
             f"Validation loss is lowest after epoch {best} of {n} ({val_loss.min():.4f}) "
-            f"and ends at {val_loss[-1]:.4f}: the epochs after {best} lower the training loss, "
-            "not the validation loss."
+            f"and ends at {val_loss[-1]:.4f}: after epoch {best} the training loss keeps "
+            "falling and the validation loss no longer reaches its low, on one seed."
         )
     val_acc = np.asarray(history["val_accuracy"])
     return (
         f"Training loss falls from {loss[0]:.4f} after the first epoch to {loss[-1]:.4f}. "
         f"{loss_part} Validation accuracy peaks at {pct(val_acc.max())} after epoch "
-        f"{int(val_acc.argmax()) + 1}; after the last epoch the training accuracy is "
-        f"{pct(history['accuracy'][-1])} against {pct(val_acc[-1])} on validation."
+        f"{int(val_acc.argmax()) + 1}; in the last epoch the training accuracy (Keras' average "
+        f"over the epoch's batches, with dropout on) is {pct(history['accuracy'][-1])}, against "
+        f"{pct(val_acc[-1])} on validation after it."
     )
 
 

@@ -203,8 +203,8 @@ def describe(name: str, val_accuracy: dict[int, float], group: str | None = None
         )
     else:
         tail = (
-            f"The figures, the comparison and the choice of champion use the seed-{config.SEED} "
-            "run."
+            f"The figures, McNemar's tests and the choice of champion use the seed-{config.SEED} "
+            "run; the evaluation chapter's verdicts also weigh the other seeds."
         )
     if len(values) < 2:  # a profile with one seed: no spread to report
         return (

@@ -114,10 +114,12 @@ def label_distribution(labels: dict[str, np.ndarray]) -> Figure:
 
 @styled
 def mean_images(images: np.ndarray, labels: np.ndarray) -> Figure:
-    """The pixel-wise mean image of each digit."""
+    """The pixel-wise mean image of each digit, every panel on the images' own full scale (0 to
+    255 for integers, 0 to 1 otherwise), so that darkness compares across digits."""
     fig, axes = image_grid(config.NUM_CLASSES, config.NUM_CLASSES, cell=1.2)
+    top = 255 if np.issubdtype(np.asarray(images).dtype, np.integer) else 1
     for digit, ax in zip(DIGITS, axes, strict=True):
-        ax.imshow(images[labels == digit].mean(axis=0), cmap=DIGIT_CMAP)
+        ax.imshow(images[labels == digit].mean(axis=0), cmap=DIGIT_CMAP, vmin=0, vmax=top)
         ax.set_title(f"digit {digit}", fontsize=MIN_FONT_PT)
     fig.suptitle("Mean image of each digit (training set)")
     return fig
