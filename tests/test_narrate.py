@@ -199,3 +199,14 @@ def test_a_reproduction_says_what_else_the_source_leaves_out():
         "the MLP", [0.981, 0.977, 0.981], 10_000, 0.978, "the example,", "test", " (nor a net)"
     )
     assert "does not give in full (nor a net), " in text and "prediction interval" in text
+
+
+def test_curves_are_read_without_naming_layers_a_model_may_lack():
+    history = {
+        "loss": [0.5, 0.3, 0.2],
+        "val_loss": [0.4, 0.3, 0.35],
+        "accuracy": [0.9, 0.95, 0.97],
+        "val_accuracy": [0.92, 0.96, 0.95],
+    }
+    text = narrate.read_curves(history)
+    assert "dropout" not in text and "average over the epoch's batches" in text

@@ -89,7 +89,7 @@ def read_curves(history: Mapping[str, list[float]]) -> str:
         f"Training loss falls from {loss[0]:.4f} after the first epoch to {loss[-1]:.4f}. "
         f"{loss_part} Validation accuracy peaks at {pct(val_acc.max())} after epoch "
         f"{int(val_acc.argmax()) + 1}; in the last epoch the training accuracy (Keras' average "
-        f"over the epoch's batches, with dropout on) is {pct(history['accuracy'][-1])}, against "
+        f"over the epoch's batches, in training mode) is {pct(history['accuracy'][-1])}, against "
         f"{pct(val_acc[-1])} on validation after it."
     )
 
