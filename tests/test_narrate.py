@@ -210,3 +210,9 @@ def test_curves_are_read_without_naming_layers_a_model_may_lack():
     }
     text = narrate.read_curves(history)
     assert "dropout" not in text and "average over the epoch's batches" in text
+
+
+def test_an_error_count_comparison_carries_its_caveat():
+    earlier = {"val_errors": 100, "model_key": "model_1", "n_parameters": 10}
+    text = narrate.compare_errors("Model 2", 60, 5, earlier)
+    assert "one seed each" in text and "no test here" in text

@@ -138,7 +138,9 @@ def compare_errors(title: str, errors: int, n_parameters: int, earlier: Mapping)
     return (
         f"{title} makes {errors:,} validation errors against {earlier['val_errors']:,} for "
         f"{specs.label(earlier['model_key'])}, {abs(change):,} {verb}, with "
-        f"{n_parameters:,} parameters against {earlier['n_parameters']:,}."
+        f"{n_parameters:,} parameters against {earlier['n_parameters']:,}: one seed each, on the "
+        "same images, with no test here of whether the difference exceeds chance (the evaluation "
+        "chapter tests it on the test set)."
     )
 
 
