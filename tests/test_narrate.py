@@ -174,15 +174,18 @@ def test_a_sign_flip_p_at_its_floor_is_given_as_a_bound():
 
 
 def test_a_spread_from_three_seeds_counts_as_estimated_not_known():
-    # Three seeds' standard deviation is itself uncertain: the range uses Student's t with two
-    # degrees of freedom (4.30, not 1.96) and the mean's own error, so a figure 0.1 point below
-    # a 1.96-SD range (the "better than reported" of an earlier version) reproduces.
+    # Three seeds' standard deviation is itself uncertain: the range uses Student's t with the
+    # Welch-Satterthwaite degrees of freedom and the mean's own error, so a figure 0.1 point
+    # below a 1.96-SD range (the "better than reported" of an earlier version) reproduces.
     from scipy import stats
 
     seeds = [0.9842, 0.9820, 0.9793]
     found = reproduction.reproduction_range(seeds, 6000)
-    combined = (found["sd"] ** 2 * (1 + 1 / 3) + found["se"] ** 2) ** 0.5
-    assert found["high"] - found["mean"] == pytest.approx(stats.t.ppf(0.975, 2) * combined)
+    between = found["sd"] ** 2 * (1 + 1 / 3)
+    total = between + found["se"] ** 2
+    dof = 2 * total**2 / between**2  # Welch-Satterthwaite: between 2 and many
+    assert 2 < dof < 10
+    assert found["high"] - found["mean"] == pytest.approx(stats.t.ppf(0.975, dof) * total**0.5)
     naive_low = found["mean"] - 1.96 * (found["sd"] ** 2 + found["se"] ** 2) ** 0.5
     assert naive_low > 0.975 and reproduction.reproduction_code(seeds, 6000, 0.975) == "reproduces"
 
@@ -216,3 +219,13 @@ def test_an_error_count_comparison_carries_its_caveat():
     earlier = {"val_errors": 100, "model_key": "model_1", "n_parameters": 10}
     text = narrate.compare_errors("Model 2", 60, 5, earlier)
     assert "one seed each" in text and "no test here" in text
+
+
+def test_seeds_that_barely_differ_leave_the_binomial_error_with_its_normal_multiplier():
+    # Model 2's seeds differ by hundredths of a point: almost all of one run's spread is the
+    # binomial error on 6,000 images, which is not estimated from three seeds.
+    found = reproduction.reproduction_range([0.9902, 0.9905, 0.9903], 6000)
+    assert (found["high"] - found["mean"]) / found["se"] == pytest.approx(1.96, abs=0.02)
+    assert reproduction.reproduction_code([0.9902, 0.9905, 0.9903], 6000, 0.985) == (
+        "better_than_reported"
+    )

@@ -81,8 +81,9 @@ def read_curves(history: Mapping[str, list[float]]) -> str:
     else:
         loss_part = (
             f"Validation loss is lowest after epoch {best} of {n} ({val_loss.min():.4f}) "
-            f"and ends at {val_loss[-1]:.4f}: after epoch {best} the training loss keeps "
-            "falling and the validation loss no longer reaches its low, on one seed."
+            f"and ends at {val_loss[-1]:.4f}, while the training loss goes from "
+            f"{loss[best - 1]:.4f} to {loss[-1]:.4f} over the same epochs; one seed's curve "
+            "cannot say whether that rise is overfitting or noise."
         )
     val_acc = np.asarray(history["val_accuracy"])
     return (

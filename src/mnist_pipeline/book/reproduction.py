@@ -21,10 +21,12 @@ def reproduction_range(values: Sequence[float], n: int) -> dict[str, float]:
 
     A reported figure is one run, on a seed and a split we do not know. Ours is ``values`` (one
     accuracy per seed, on ``n`` images). With several seeds the range is a 95 % prediction
-    interval for one new run: the seeds' mean plus or minus Student's t (seeds - 1 degrees of
-    freedom, since the spread is itself estimated from few seeds) times the spread of one run,
-    the standard deviation between seeds (inflated by 1 + 1/seeds, for the mean's own error)
-    combined with one run's binomial standard error on ``n`` images. With one seed the spread
+    interval for one new run: the seeds' mean plus or minus Student's t times the spread of one
+    run, the standard deviation between seeds (inflated by 1 + 1/seeds, for the mean's own
+    error) combined with one run's binomial standard error on ``n`` images. The spread between
+    seeds is estimated from few seeds, the binomial error is not: t's degrees of freedom follow
+    Welch and Satterthwaite (seeds - 1 when the seeds carry all of it, many when they carry
+    little). With one seed the spread
     between seeds is not measured and only the binomial error counts (1.96 of it).
 
     Returns:
@@ -38,7 +40,11 @@ def reproduction_range(values: Sequence[float], n: int) -> dict[str, float]:
     sd = float(values.std(ddof=1)) if k > 1 else math.nan
     se = metrics.standard_error(mean, n)
     if k > 1:
-        half = float(stats.t.ppf(0.975, k - 1)) * math.sqrt(sd**2 * (1 + 1 / k) + se**2)
+        between = sd**2 * (1 + 1 / k)  # estimated from k seeds
+        total = between + se**2  # the binomial part is known, in effect
+        # Welch-Satterthwaite: the t multiplier follows how much of the spread the seeds carry
+        dof = (k - 1) * total**2 / between**2 if between > 0 else math.inf
+        half = float(stats.t.ppf(0.975, dof)) * math.sqrt(total)
     else:
         half = 1.96 * se
     return {"mean": mean, "n_seeds": k, "sd": sd, "se": se, "low": mean - half, "high": mean + half}
