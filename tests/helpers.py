@@ -31,7 +31,9 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 # a line that starts with a name and "=", "(" or "[", or with "from"/"import", is not the sentence
 # going on. tests/test_book.py checks the pattern on samples of both.
 _CODE_LINE = r"(?:[A-Za-z_][\w.]*\s*[=(\[]|from\s|import\s)"
-STRAY_PERIOD = re.compile(rf"Chapter\s\d+\.(?:\.|\)|[ \t]+[a-z]|[ \t]*\n(?!{_CODE_LINE})[ \t]*[a-z])")
+STRAY_PERIOD = re.compile(
+    rf"Chapter\s\d+\.(?:\.|\)|[ \t]+[a-z]|[ \t]*\n(?!{_CODE_LINE})[ \t]*[a-z])"
+)
 
 
 def make_tiny_mnist(seed: int = 0, n_train: int = 40, n_test: int = 20) -> data.MnistData:

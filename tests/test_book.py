@@ -233,7 +233,9 @@ def test_typst_rules_keep_a_table_after_its_code_and_break_it_across_pages(tmp_p
     (tmp_path / "template.typ").write_text(MOCK_TEMPLATE)
     main = tmp_path / "book.typ"
     main.write_text(HEADER.read_text() + '\n#import "template.typ": book, part\n' + body)
-    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(typst.compile(str(main)))).pages]
+    pages = [
+        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(typst.compile(str(main)))).pages
+    ]
     text = "\n".join(pages)
     assert text.index("md_table(long)") < text.index("row 00") < text.index("row 69")
     assert text.index("row 69") < text.index("After the table.")

@@ -297,7 +297,9 @@ def test_every_library_row_fits_one_line_of_the_pdf():
     import runpy
 
     versions = runpy.run_path(str(ROOT / "report/versions.py"))
-    too_long = {name: role for name, role in versions["ROLES"].items() if len(role) > versions["ROLE_MAX"]}
+    too_long = {
+        name: role for name, role in versions["ROLES"].items() if len(role) > versions["ROLE_MAX"]
+    }
     assert not too_long, too_long
 
 
