@@ -85,13 +85,14 @@ notebooks: data ## execute every notebook in order, stamp its provenance (PROFIL
 	@$(if $(NOTEBOOKS_OUT),mkdir -p $(NOTEBOOKS_OUT);) \
 	for notebook in $(NOTEBOOKS); do \
 	  start=$$(date +%s); \
+	  code=$$($(PY) -m mnist_pipeline.provenance fingerprint) || exit 1; \
 	  $(VENV)/bin/jupyter nbconvert --to notebook --execute \
 	    $(if $(NOTEBOOKS_OUT),--output-dir $(NOTEBOOKS_OUT),--inplace) \
 	    --ExecutePreprocessor.kernel_name=$(KERNEL) --ExecutePreprocessor.timeout=-1 \
 	    --ExecutePreprocessor.record_timing=False $(KERNEL_TRANSPORT) "$$notebook" || exit 1; \
 	  $(PY) -m mnist_pipeline.provenance stamp \
 	    "$(if $(NOTEBOOKS_OUT),$(NOTEBOOKS_OUT)/$$(basename $$notebook),$$notebook)" \
-	    --seconds $$(( $$(date +%s) - start )) || exit 1; \
+	    --seconds $$(( $$(date +%s) - start )) --package-code $$code || exit 1; \
 	done
 
 report: $(STAMP) ## render the Quarto book (HTML and PDF) into _book/

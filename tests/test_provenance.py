@@ -457,3 +457,23 @@ def test_cli_stamp_writes_the_stamp(notebook):
     assert provenance.main(["stamp", str(notebook), "--seconds", "3.6"]) == 0
     stored = json.loads(notebook.read_text())["metadata"]["mnist_pipeline"]["provenance"]
     assert stored["seconds"] == 4 and stored["profile"] == config.profile().name
+
+
+def test_a_stamp_records_the_code_from_before_the_run_not_after(notebook, package):
+    # The package changed while the notebook ran: its outputs came from the code before.
+    before = provenance.package_fingerprint()
+    (package / "train.py").write_text(FAKE_MODULES["train.py"].replace("x + 1", "x + 2"))
+    record = provenance.stamp(notebook, seconds=5, profile="full", package=before)
+    assert record["package_code"] == before != provenance.package_fingerprint()
+    assert any("code changed" in problem for problem in provenance.problems(notebook))
+
+
+def test_the_command_line_prints_the_fingerprint_and_stamps_with_a_given_one(
+    notebook, package, capsys
+):
+    assert provenance.main(["fingerprint"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == provenance.package_fingerprint()
+    assert provenance.main(["stamp", str(notebook), "--seconds", "3", "--package-code", "abc"]) == 0
+    stored = nbformat.read(notebook, as_version=4).metadata["mnist_pipeline"]["provenance"]
+    assert stored["package_code"] == "abc"

@@ -120,7 +120,12 @@ def _read(path: Path) -> nbformat.NotebookNode:
 
 
 def stamp(
-    path: Path, *, seconds: float, profile: str | None = None, now: datetime | None = None
+    path: Path,
+    *,
+    seconds: float,
+    profile: str | None = None,
+    now: datetime | None = None,
+    package: str | None = None,
 ) -> dict[str, Any]:
     """Record in an executed notebook's metadata what produced its outputs.
 
@@ -129,6 +134,9 @@ def stamp(
         seconds: its wall time of execution.
         profile: the profile it ran under; default :func:`config.profile`'s.
         now: when it was executed (naive: local time); default now.
+        package: the :func:`package_fingerprint` taken *before* the notebook ran (the code that
+            made its outputs); default the fingerprint now, which is only right when the
+            package did not change while the notebook ran.
 
     Returns:
         The stamp, stored under ``metadata.mnist_pipeline.provenance``.
@@ -141,7 +149,7 @@ def stamp(
         "executed": when.replace(microsecond=0).isoformat(),
         "seconds": round(seconds),
         "notebook_code": notebook_code_fingerprint(nb),
-        "package_code": package_fingerprint(),
+        "package_code": package or package_fingerprint(),
         "data": data_checksum(),
         "machine": machine(),
         "versions": library_versions(),
@@ -223,15 +231,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     stamping.add_argument("notebook", type=Path)
     stamping.add_argument("--seconds", type=float, required=True, help="its wall time")
     stamping.add_argument("--profile", help="default: MNIST_PROFILE, else full")
+    stamping.add_argument("--package-code", help="the fingerprint taken before execution")
+    commands.add_parser("fingerprint", help="print the package's fingerprint")
     checking = commands.add_parser("check", help="check notebooks against the current code")
     checking.add_argument("--profile", default=config.DEFAULT_PROFILE)
     checking.add_argument("notebooks", type=Path, nargs="+")
     args = parser.parse_args(argv)
     if args.command == "stamp":
-        record = stamp(args.notebook, seconds=args.seconds, profile=args.profile)
+        record = stamp(
+            args.notebook, seconds=args.seconds, profile=args.profile, package=args.package_code
+        )
         print(f"{args.notebook.name}: stamped ({record['profile']}, {record['seconds']} s)")
         return 0
     package = package_fingerprint()
+    if args.command == "fingerprint":
+        print(package)
+        return 0
     found = [
         p for nb in args.notebooks for p in problems(nb, profile=args.profile, package=package)
     ]
