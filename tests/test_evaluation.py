@@ -167,6 +167,21 @@ def test_an_ablation_is_a_control_never_the_champion_and_equal_sizes_go_to_the_m
         evaluation.choose_champion(runs.iloc[[1]], 6000)
 
 
+def test_the_runner_up_is_the_best_other_candidate_and_never_the_ablation():
+    from mnist_pipeline.evaluation.champion import best_of, runner_up_of
+
+    runs = runs_frame(
+        [0.9937, 0.9945, 0.9902, 0.9850, 0.9843, 0.9658],
+        groups=["beyond", "ablation", "study", "study", "baseline", "baseline"],
+        keys=["model_4", "model_4_no_aug", "model_2", "model_3", "svm_pca", "random_forest"],
+    )
+    # The ablation is the most accurate run of all, but it is a control, not a candidate.
+    assert runner_up_of(runs, "model_4") == "model_2"
+    assert runner_up_of(runs, "model_2") == "model_4"
+    assert best_of(runs, "baseline") == "svm_pca"
+    assert best_of(runs, "study") == "model_2"
+
+
 def test_each_pair_is_tested_once_whichever_way_round_it_comes():
     pairs = [("model_4", "model_4_no_aug"), ("model_1", "model_2"), ("model_4_no_aug", "model_4")]
     assert evaluation.unique_pairs(pairs) == pairs[:2]

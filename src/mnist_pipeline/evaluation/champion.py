@@ -32,6 +32,21 @@ def keys_of(runs: pd.DataFrame, *groups: str) -> list[str]:
     ]
 
 
+def best_of(runs: pd.DataFrame, group: str) -> str:
+    """The model key of ``group``'s run with the best validation accuracy."""
+    return str(runs[runs["group"] == group].sort_values("val_accuracy").iloc[-1]["model_key"])
+
+
+def runner_up_of(runs: pd.DataFrame, champion_key: str) -> str:
+    """The candidate other than the champion with the best validation accuracy."""
+    others = specs.candidates(runs)
+    return str(
+        others[others["model_key"] != champion_key]
+        .sort_values("val_accuracy")
+        .iloc[-1]["model_key"]
+    )
+
+
 def choose_champion(runs: pd.DataFrame, n_val: int) -> pd.Series:
     """The champion by :data:`CHAMPION_RULE`, on validation only (the test set plays no part).
 

@@ -24,9 +24,11 @@ from mnist_pipeline.evaluation import detection, robustness, seeds
 from mnist_pipeline.evaluation.champion import (
     CHAMPION_RULE,
     GROUP_ORDER,
+    best_of,
     choose_champion,
     keys_of,
     order_runs,
+    runner_up_of,
 )
 from mnist_pipeline.evaluation.tables import (
     ABLATION,
@@ -42,7 +44,6 @@ from mnist_pipeline.evaluation.tables import (
     unique_pairs,
 )
 from mnist_pipeline.evaluation.targets import clean_of, model_4_targets, unseen_targets
-from mnist_pipeline.models import specs
 
 __all__ = [
     "ABLATION",
@@ -141,38 +142,35 @@ def run(
         seed: the seed of the sample, of the corruptions and of the non-digits.
         n_nondigits: images of each non-digit family the champion's detector is tried on.
     """
+    # Which models each table is about, from the runs' validation scores alone.
+    cnns = keys_of(runs, "study", "beyond", "ablation")
+    best_baseline = best_of(runs, "baseline")
+    versus = [k for k in keys_of(runs, "study", "beyond") if k != best_baseline]
+    # The CNNs and the best baseline, and the champion whatever it is (on a small budget a
+    # baseline can win): every table about the champion finds it here.
+    focus = list(dict.fromkeys([*cnns, best_baseline, champion["model_key"]]))
+    runner_up = runner_up_of(runs, champion["model_key"])
+    # Every model's answers: the test set's one look, and validation for the calibration table.
     models = load_models(runs)
+    design = _architecture(runs, ABLATION[1])
     proba = probabilities(models, splits.x_test)
+    val_proba = probabilities({k: models[k] for k in focus}, splits.x_val)
     predictions = {key: p.argmax(axis=1) for key, p in proba.items()}
-    test = test_results(splits.y_test, predictions)
+    # The seed repeats.
     found = seeds.runs()
     repeated = [k for k in runs["model_key"] if (found["model_key"] == k).sum() > 1]
     seed_scores = seeds.accuracies(found, splits, repeated)
     spread = seeds.table(seed_scores)
-    cnns = keys_of(runs, "study", "beyond", "ablation")
-    best_baseline = (
-        runs[runs["group"] == "baseline"].sort_values("val_accuracy").iloc[-1]["model_key"]
-    )
-    # The CNNs and the best baseline, and the champion whatever it is (on a small budget a
-    # baseline can win): every table about the champion finds it here.
-    focus = list(dict.fromkeys([*cnns, best_baseline, champion["model_key"]]))
-    candidates = specs.candidates(runs)
-    runner_up = (
-        candidates[candidates["model_key"] != champion["model_key"]]
-        .sort_values("val_accuracy")
-        .iloc[-1]
-    )
-    pairs = pairs_to_test(
-        champion["model_key"],
-        runner_up["model_key"],
-        best_baseline,
-        [k for k in keys_of(runs, "study", "beyond") if k != best_baseline],
-    )
+    differences = seeds.differences(seed_scores, STEPS)
+    # The tables of the clean test set.
+    test = test_results(splits.y_test, predictions)
+    pairs = pairs_to_test(champion["model_key"], runner_up, best_baseline, versus)
     mcnemar = mcnemar_pairs(splits.y_test, predictions, pairs)
-    val_proba = probabilities({k: models[k] for k in focus}, splits.x_val)
+    calibration = calibration_table(val_proba, splits.y_val, proba, splits.y_test)
+    comparison = comparison_table(runs, test, spread)
+    # The robustness suites, on one seeded sample of test images.
     subset = metrics.seeded_subset(len(splits.y_test), n_robustness, seed)
     images, labels = splits.x_test[subset], splits.y_test[subset]
-    predicts = {k: robustness.predictor(models[k]) for k in focus}
     every_seed = robustness.seed_models(found, focus)
     mnistc_images = robustness.mnistc_suite(images, seed)
     suites = {
@@ -183,20 +181,36 @@ def run(
     clean = robustness.suite_correct(
         {k: every_seed[k] for k in ABLATION}, {"clean": splits.x_test}, splits.y_test
     )
-    differences = seeds.differences(seed_scores, STEPS)
+    target = robustness.suite_table(correct["the target suite"], list(suites["the target suite"]))
+    mnistc = robustness.suite_table(correct["MNIST-C"], list(mnistc_images))
+    predicts = {k: robustness.predictor(models[k]) for k in focus}
+    curves = robustness.robustness_curves(predicts, images, labels, seed)
     paired = {
         "clean test digits": robustness.paired(*(clean[k] for k in ABLATION)),
         **{name: robustness.paired(*(c[k] for k in ABLATION)) for name, c in correct.items()},
     }
-    target = robustness.suite_table(correct["the target suite"], list(suites["the target suite"]))
-    mnistc = robustness.suite_table(correct["MNIST-C"], list(mnistc_images))
+    # The champion's detector: clean digits, non-digits, and MNIST-C's corrupted digits.
     digit_detector = detection.of_run(champion["run_id"])
-    champion_model = models[champion["model_key"]]
-    refusals = detection.refusal_table(
-        detection.scores(champion_model, digit_detector, splits.x_test),
-        detection.family_scores(champion_model, digit_detector, n_nondigits, seed),
-        digit_detector.threshold,
+    refusals, corrupted_refusals = detection.measure(
+        models[champion["model_key"]],
+        digit_detector,
+        splits.x_test,
+        mnistc_images,
+        n_nondigits,
+        seed,
     )
+    # Model 4's targets, and the decisions as codes that the book words afterwards.
+    targets = model_4_targets(clean_of(every_seed, "model_4", splits), mnistc)
+    unseen = unseen_targets(runs)
+    decisions = {
+        **verdicts.step_codes(mcnemar, differences, test, STEPS),
+        **{
+            f"ablation_{name}": verdicts.paired_code(result)
+            for name, result in zip(
+                ("clean", "target_suite", "mnistc"), paired.values(), strict=True
+            )
+        },
+    }
     return Evaluation(
         runs=runs,
         champion=champion,
@@ -207,33 +221,23 @@ def run(
         cnns=cnns,
         seed_scores=seed_scores,
         spread=spread,
-        comparison=comparison_table(runs, test, spread),
+        comparison=comparison,
         mcnemar=mcnemar,
         differences=differences,
-        calibration=calibration_table(val_proba, splits.y_val, proba, splits.y_test),
+        calibration=calibration,
         labels_test=splits.y_test,
         images=images,
         labels=labels,
-        curves=robustness.robustness_curves(predicts, images, labels, seed),
+        curves=curves,
         target=target,
         mnistc=mnistc,
-        design=_architecture(runs, ABLATION[1]),
+        design=design,
         ablation=paired,
-        targets=model_4_targets(clean_of(every_seed, "model_4", splits), mnistc),
+        targets=targets,
         refusals=refusals,
         detector=digit_detector,
-        unseen=unseen_targets(runs),
-        corrupted_refusals=detection.corrupted_refusals(
-            champion_model, digit_detector, mnistc_images
-        ),
+        unseen=unseen,
+        corrupted_refusals=corrupted_refusals,
         best_baseline=best_baseline,
-        decisions={
-            **verdicts.step_codes(mcnemar, differences, test, STEPS),
-            **{
-                f"ablation_{name}": verdicts.paired_code(result)
-                for name, result in zip(
-                    ("clean", "target_suite", "mnistc"), paired.values(), strict=True
-                )
-            },
-        },
+        decisions=decisions,
     )

@@ -123,6 +123,29 @@ def corrupted_refusals(
     )
 
 
+def measure(
+    model: object,
+    found: DigitDetector,
+    digits: np.ndarray,
+    corrupted: Mapping[str, np.ndarray],
+    n: int,
+    seed: int,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The detector on clean digits and the non-digit families (:func:`refusal_table`), and on
+    corrupted digits (:func:`corrupted_refusals`).
+
+    Args:
+        digits: clean test digits.
+        corrupted: a corruption suite's images (still digits).
+        n: images of each non-digit family.
+        seed: the families' seed.
+    """
+    table = refusal_table(
+        scores(model, found, digits), family_scores(model, found, n, seed), found.threshold
+    )
+    return table, corrupted_refusals(model, found, corrupted)
+
+
 def target_codes(table: pd.DataFrame) -> dict[str, str]:
     """``meets`` or ``misses`` per target: digits refused at most 1 % (``at_goal`` when the
     interval holds 1 %: the threshold was set at 1 % of validation digits, so either side is

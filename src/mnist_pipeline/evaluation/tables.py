@@ -63,7 +63,7 @@ def _reported(model_key: str, accuracy: float) -> str:
     """A reported accuracy, with its split when that is not validation ("98.0 % (test)")."""
     if math.isnan(accuracy):
         return "-"
-    split = specs.get(model_key).reported_split if model_key in specs.SPECS else "validation"
+    split = specs.SPECS[model_key].reported_split if model_key in specs.SPECS else "validation"
     return narrate.pct(accuracy, 1) + ("" if split == "validation" else f" ({split})")
 
 
