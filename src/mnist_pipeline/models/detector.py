@@ -10,10 +10,10 @@ validation digits, and an image's score is the largest of them.
 The threshold is the score that a share ``reject`` of *validation* digits exceeds (1 % by
 default), so the rate at which real digits are refused is set before any non-digit is looked at.
 Nothing is fitted on non-digits. The layers follow a rule on the model's structure
-(:func:`feature_layers`), but the rule was settled after looking at non-digits: the last layer
-alone let nearly all uniform noise through, and all convolutions refused pen-drawn digits. The
-families that chapter 09 reports were among what was looked at, so their refusal rates are not
-an unseen test of the rule.
+(:func:`feature_layers`), but the rule was settled after looking at non-digits: the features layer
+alone (the one before the softmax) let nearly all uniform noise through, and all convolutions
+refused pen-drawn digits. The families that chapter 09 reports were among what was looked at,
+so their refusal rates are not an unseen test of the rule.
 
 A :class:`DigitDetector` is plain numbers (``to_dict``/``from_dict``, JSON), logged beside the
 model it belongs to and loaded with it: the package, the REST API and the page use the same one.
