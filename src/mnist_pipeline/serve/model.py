@@ -99,10 +99,12 @@ class LoadedModel:
 
     def detector_summary(self) -> dict:
         """What ``/health`` says about the detector: loaded or not, its threshold, and why."""
+        from mnist_pipeline.models.detector import METHOD
+
         found = self.detector
         return {
             "loaded": found is not None,
-            "method": "mahalanobis" if found is not None else None,
+            "method": METHOD if found is not None else None,
             "layers": list(found.layers) if found is not None else None,
             "threshold": float(found.threshold) if found is not None else None,
             "validation_reject": float(found.reject) if found is not None else None,

@@ -35,7 +35,7 @@ class DetectorDescription(BaseModel):
 
     loaded: bool = Field(description="whether answers carry is_digit (false: they say null)")
     method: str | None = Field(
-        description="how the score is computed: 'mahalanobis', squared Mahalanobis distances "
+        description="how the score is computed: 'mahalanobis-layers', squared Mahalanobis distances "
         "of the image's features to the nearest digit class in several layers; null without a "
         "detector"
     )
