@@ -514,6 +514,7 @@ def test_noise_is_not_a_digit_and_a_clear_digit_is(detecting, detecting_client, 
     health = detecting_client.get("/health").json()["detector"]
     assert health["loaded"] and health["threshold"] == pytest.approx(threshold)
     assert health["layers"] == ["features"] and "detector.json beside model.keras" in health["note"]
+    assert health["method"] == "mahalanobis-layers"  # the detector's own name (METHOD)
 
 
 @pytest.mark.slow
