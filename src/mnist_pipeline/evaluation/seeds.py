@@ -203,8 +203,9 @@ def describe(name: str, val_accuracy: dict[int, float], group: str | None = None
         )
     else:
         tail = (
-            f"The figures, McNemar's tests and the choice of champion use the seed-{config.SEED} "
-            "run; the evaluation chapter's verdicts also weigh the other seeds."
+            "In the evaluation chapter, the comparison table's accuracies, the plots, McNemar's "
+            f"tests and the choice of champion use the seed-{config.SEED} run; the reproduction "
+            "and step verdicts, the robustness tables and model 4's targets use every seed."
         )
     if len(values) < 2:  # a profile with one seed: no spread to report
         return (
