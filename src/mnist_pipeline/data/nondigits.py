@@ -1,6 +1,7 @@
 """Images that are not digits, generated and seeded: what a "not a digit" detector must refuse.
 
-Six families, none used to fit or choose the detector: uniform noise, Gaussian blobs, a near-blank
+Six families, none used to fit the detector (its layers were chosen while looking at them, so
+they describe it rather than test its design): uniform noise, Gaussian blobs, a near-blank
 canvas with one stray mark, patches of the photographs scikit-image ships, letters rendered from a
 font Debian installs (``fonts-dejavu-core``), and random scribbles. Each image is a greyscale
 ``uint8`` canvas of :data:`SIDE` pixels, light ink on a dark background, as a user could upload it;
