@@ -218,7 +218,7 @@ def target_verdicts(result) -> dict[str, str]:
         "mnistc_floor": verdicts.target_met(
             "Model 4",
             targets["mnistc_worst"],
-            f"under each MNIST-C corruption, judged on its worst ({worst}),",
+            f"under each MNIST-C corruption, judged on its worst ({worst})",
             n,
         ),
         "detector_mnistc": verdicts.corrupted_refusals(result.corrupted_refusals),
