@@ -233,9 +233,10 @@ def _with_detector(
     except (ValueError, KeyError, TypeError) as exc:
         raise NoModelError(f"the model's {where} cannot be used: {exc}") from exc
     note = (
-        f"'not a digit' detector from {where}: Mahalanobis distances in {len(found.layers)} layers "
-        f"({', '.join(found.layers)}), "
-        f"threshold {found.threshold:.4g} (refuses {found.reject:.1%} of validation digits)"
+        f"'not a digit' detector from {where}: the largest, over {len(found.layers)} layers "
+        f"({', '.join(found.layers)}), of an image's squared Mahalanobis distance to the nearest "
+        "digit class divided by its median on validation digits, against the threshold "
+        f"{found.threshold:.4g} (set to refuse {100 * found.reject:.1f}\u00a0% of validation digits)"
     )
     return found, both, note
 
