@@ -528,11 +528,6 @@ def test_book_renders_to_pdf_with_every_chapter_one_bibliography_and_no_stray_pe
     assert not STRAY_PERIOD.search(text), STRAY_PERIOD.search(text)
 
 
-@pytest.mark.skip(
-    reason="the series is to be re-executed from a clean store in one session (the one of "
-    "2026-12-04 stopped in chapter 08, and a store does not outlive its session): this test "
-    "joins make test again with the last chapter"
-)
 def test_every_committed_chapter_carries_full_provenance_from_the_current_code():
     """The series was re-executed under the full profile from the code as it is: a code cell or a
     module edited since, without re-executing, fails here (``provenance.problems`` names it)."""
