@@ -85,3 +85,14 @@ def test_digits_refused_near_the_threshold_s_own_rate_are_at_goal():
     table = detection.refusal_table(digits, {"uniform_noise": np.full(10, 50.0)}, threshold=9.9)
     assert table.loc["digits", "ci_low"] <= 0.01 <= table.loc["digits", "ci_high"]
     assert detection.target_codes(table)["detector_digits"] == "at_goal"
+
+
+def test_a_digit_share_whose_interval_reaches_the_target_says_so():
+    _, families = scores()
+    # none of 200 digits refused: within 1 %, but the interval (0 to 1.9 %) reaches it
+    table = detection.refusal_table(np.linspace(0.0, 10.0, 200), families, threshold=10.0)
+    first = verdicts.refusals(table, detection.MUST_REFUSE, detection.HARD, 0.95, 0.01)[0]
+    assert "within the target" in first and "its interval reaches the target" in first
+    many = detection.refusal_table(np.linspace(0, 1, 5000), families, threshold=2.0)
+    clear = verdicts.refusals(many, detection.MUST_REFUSE, detection.HARD, 0.95, 0.01)[0]
+    assert "within the target" in clear and "reaches" not in clear

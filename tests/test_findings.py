@@ -312,3 +312,17 @@ def test_only_model_4_has_corruptions_it_never_saw():
     assert section["model_2_min"] == "70.0\u00a0%" and "model_2_blur" not in section
     everything = findings.robustness_section(target, ["model_4"], 100, ("rotation", "blur"))
     assert everything["model_4_min"] == "80.0\u00a0%"  # no augmentation: the lowest of all
+
+
+def test_the_mnistc_verdict_says_how_many_corruptions_resemble_the_augmentation():
+    from mnist_pipeline.book import design_words
+
+    names = ["rotate", "fog", "glass_blur", "stripe", "canny_edges", "mean"]
+    mnistc = pd.DataFrame({"corruption": names, "model": "model_4", "accuracy": 0.9})
+    said = findings.mnistc_resemblance("robust_cnn_photometric", mnistc)
+    assert said.startswith(" 3 of the 5 corruptions resemble") and "not a blind test" in said
+    geometric = findings.mnistc_resemblance("robust_cnn_geometric", mnistc)
+    assert geometric.startswith(" 1 of the 5 corruptions resembles")  # rotate: no blur, lighting
+    assert design_words.resembling("plain") == ()
+    assert findings.mnistc_resemblance("robust_cnn_plain", mnistc) == ""
+    assert findings.mnistc_resemblance("something_else", mnistc) == ""

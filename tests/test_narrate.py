@@ -107,8 +107,17 @@ def test_models_are_named_by_their_spec_label_for_readers():
         {"model_key": "pca_svm", "val_accuracy": 0.983},  # 102 errors
     )
     choice = narrate.champion_choice(runs, runs.iloc[0], n_val=6000)
-    assert choice.startswith(f"The champion is {specs.label('model_4')} (a)")
+    assert choice.startswith(f"The champion is {specs.label('model_4')} (architecture `a`)")
     assert f"The runner-up, {specs.label('pca_svm')}, makes 72 more" in choice
+
+
+def test_a_one_image_margin_reads_as_one_image():
+    runs = runs_table(
+        {"model_key": "model_4", "val_accuracy": 0.99, "architecture": "a", "n_parameters": 10},
+        {"model_key": "model_2", "val_accuracy": 0.99 + 1 / 6000, "n_parameters": 99},
+    )
+    choice = narrate.champion_choice(runs, runs.iloc[0], n_val=6000)
+    assert "(1 image)" in choice and "1 images" not in choice
 
 
 def test_target_suite_counts_what_the_augmentation_covers_and_names_what_it_never_saw():

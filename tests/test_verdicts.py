@@ -36,7 +36,7 @@ def test_steps_reads_the_tables_and_falls_back_to_one_seed():
     out = verdicts.steps(mcnemar, pd.DataFrame(), test, [("model_3", "model_4")])
     assert list(out) == ["step_3_4"]
     assert out["step_3_4"].startswith("Model 4 is better than model 3")
-    assert "one seed only, a difference of 0.40\u00a0points" in out["step_3_4"]
+    assert "one seed only, a difference in test accuracy of 0.40\u00a0points" in out["step_3_4"]
 
 
 def test_augmentation_says_what_was_measured_over_seeds_and_by_image():
@@ -120,14 +120,20 @@ def test_a_miss_whose_interval_reaches_the_target_is_a_miss_not_noise():
     assert worst.startswith("Model 4 misses the target of 75\u00a0% under every MNIST-C")
     assert "noise" not in worst
     assert "the target is missed on the measured mean" in worst
-    assert "with 3 seeds the interval is too wide to rule out" in worst
+    assert (
+        "its interval, which resamples the images and the seeds, is too wide to rule out" in worst
+    )
+    assert "with 3 seeds" not in worst  # the width is not put down to the seeds alone
     assert "(95 % interval 51.8 to 75.0\u00a0%" in worst
 
 
 def test_the_interval_over_seeds_reads_as_one_range():
     spread = {"n_seeds": 3, "mean": 0.0057, "ci_low": 0.0009, "ci_high": 0.0105}
     flat = {"a_only": 44, "b_only": 42, "p_value": 0.91}
-    assert "(95 % interval 0.09 to 1.05\u00a0points)" in verdicts.step("a", "b", flat, spread)
+    assert (
+        "(paired by seed; 95 % t interval 0.09 to 1.05\u00a0points, on the same test images)"
+        in verdicts.step("a", "b", flat, spread)
+    )
 
 
 def test_step_codes_are_what_the_sentences_say():

@@ -154,10 +154,16 @@ class Profile:
             if self.max_epochs is None
             else (f"at most {self.max_epochs} epoch{'s' if self.max_epochs > 1 else ''}")
         )
-        seeds = ", ".join(map(str, self.seeds))
+        first, *more = self.seeds
+        seeds = (
+            f"seed {first}, and seed{'s' if len(more) > 1 else ''} "
+            f"{', '.join(map(str, more))} too for the models their chapter repeats"
+            if more
+            else f"seed {first}"
+        )
         return (
             f"Profile `{self.name}`: the models train on {images}, {epochs}, "
-            f"seed{'s' if len(self.seeds) > 1 else ''} {seeds}; the search runs "
+            f"{seeds}; the search runs "
             f"{self.search_trials} trials of {budget(self.search_train, self.search_epochs)} "
             f"each; each candidate design of model 4 trains "
             f"{budget(self.selection_train, self.selection_epochs)} and is scored on "

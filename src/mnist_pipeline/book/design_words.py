@@ -49,6 +49,14 @@ def parts(design: str) -> str:
     return "neither augmentation nor input normalisation"
 
 
+def resembling(design: str | None) -> tuple[str, ...]:
+    """The MNIST-C corruptions that resemble what ``design``'s augmentation does, in the order of
+    its layers; ``()`` for a design without augmentation or an unknown name (or ``None``)."""
+    found = DESIGNS.get(design) if design else None
+    chain = POLICIES[found.policy] if found else ()
+    return tuple(c for layer in chain for c in RESEMBLES.get(layer, ("", ()))[1])
+
+
 def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 

@@ -127,6 +127,11 @@ def batchnorm_recalibration(last_epoch_accuracy: float, val: Mapping, n_images: 
     )
 
 
+def _images(count: int) -> str:
+    """``1 image``, ``3 images``: a count of images with its noun agreeing."""
+    return f"{count:,} image{'' if count == 1 else 's'}"
+
+
 def _errors(count: int, comparative: str = "") -> str:
     """``1 error``, ``3 errors``, ``1 more error``: a count of errors with its noun agreeing."""
     return f"{count:,} {comparative}error{'' if count == 1 else 's'}"
@@ -149,7 +154,8 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
     """Which model won on validation, by how much, whether that margin means anything, and
     which runs were controls rather than candidates (:data:`specs.CONTROL_GROUPS`)."""
     text = (
-        f"The champion is {specs.label(champion['model_key'])} ({champion['architecture']}), with "
+        f"The champion is {specs.label(champion['model_key'])} (architecture "
+        f"`{champion['architecture']}`), with "
         f"{pct(champion['val_accuracy'])} validation accuracy; it is registered as version "
         f"{champion['model_version']}."
     )
@@ -170,8 +176,8 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
             text
             + (
                 f" {specs.label(best['model_key']).capitalize()} is more accurate on validation by "
-                f"{100 * gap:.2f} points ({int(champion['val_errors'] - best['val_errors']):,} "
-                f"images), within one standard error of about {100 * se:.2f} points, and has "
+                f"{100 * gap:.2f} points ({_images(int(champion['val_errors'] - best['val_errors']))}"
+                f"), within one standard error of about {100 * se:.2f} points, and has "
                 f"{int(best['n_parameters']):,} parameters against {int(champion['n_parameters']):,}: "
                 "the rule takes the smaller model."
             )
