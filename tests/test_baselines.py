@@ -66,3 +66,12 @@ def test_predict_proba_flattens_images_for_scikit_learn(pixels):
     np.testing.assert_allclose(
         metrics.predict_proba(model, images), model.predict_proba(x[:3]), rtol=1e-6
     )
+
+
+def test_parameter_count_of_an_svm_counts_each_fitted_array_once(pixels):
+    from sklearn.svm import SVC
+
+    x, y = pixels
+    svm = SVC(kernel="rbf").fit(x, y)
+    learnt = svm.support_vectors_.size + svm.dual_coef_.size + svm.intercept_.size
+    assert metrics.parameter_count(svm) == learnt  # not its private copies nor class weights

@@ -242,6 +242,19 @@ def test_the_card_names_the_mnistc_corruptions_that_resemble_the_chosen_augmenta
     assert "resemble" not in modelcard.build(plain)
 
 
+def test_the_card_states_model_4_s_target_verdicts_under_its_limitations():
+    values = card_values(False)
+    assert "Its targets" not in modelcard.build(values)  # no verdicts given, no bullet
+    values["verdicts"] = {
+        "accuracy_target": "Model 4 misses the target of 99.5\u00a0% on clean test digits.",
+        "mnistc_floor": "Model 4 misses the target of 75\u00a0% under each corruption.",
+    }
+    card = modelcard.build(values)
+    limits = card.split("## Limitations")[1].split("## ")[0]
+    assert "- Its targets: Model 4 misses the target of 99.5" in limits
+    assert "under each corruption." in limits
+
+
 def test_the_card_is_written_beside_the_variables_file(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_VARIABLES_FILE", str(tmp_path / "_variables.yml"))
     path = record.write_card("## Model details\n")

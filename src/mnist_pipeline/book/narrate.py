@@ -227,10 +227,11 @@ def target_suite(table: pd.DataFrame, key: str, target: float, unseen: tuple[str
         return f"{specs.label(key).capitalize()} trained on no augmentation; under each corruption: {never}."
     covered = (
         f"{specs.label(key).capitalize()} reaches {pct(target, 0)} or more on "
-        f"{len(seen) - len(missed)} of the {len(seen)} corruptions its augmentation covers"
+        f"{len(seen) - len(missed)} of the {len(seen)} corruptions whose kind its augmentation "
+        "produces, some at strengths beyond its training range"
         + (f" (it misses {', '.join(missed)})" if missed else "")
     )
-    return f"{covered}; on what it never saw: {never}."
+    return f"{covered}; under the kind it never produces: {never}."
 
 
 def confident_errors(labels: np.ndarray, proba: np.ndarray, confident: float = 0.99) -> str:

@@ -56,7 +56,13 @@ def parameter_count(model) -> int:
         sum(
             np.asarray(value).size
             for name, value in vars(model).items()
-            if name.endswith("_") and isinstance(value, np.ndarray) and value.dtype.kind == "f"
+            if name.endswith("_")
+            # scikit-learn keeps private copies of some fitted arrays (SVC's ``_dual_coef_``,
+            # ``_intercept_``), and class weights are settings, not learnt numbers
+            and not name.startswith("_")
+            and name != "class_weight_"
+            and isinstance(value, np.ndarray)
+            and value.dtype.kind == "f"
         )
     )
 
