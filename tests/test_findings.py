@@ -339,3 +339,23 @@ def test_the_mnistc_verdict_says_how_many_corruptions_resemble_the_augmentation(
     assert design_words.resembling("plain") == ()
     assert findings.mnistc_resemblance("robust_cnn_plain", mnistc) == ""
     assert findings.mnistc_resemblance("something_else", mnistc) == ""
+
+
+def test_the_mnistc_split_table_has_a_row_per_group_and_a_column_per_model():
+    groups = pd.DataFrame(
+        {
+            "group": ["like", "unlike", "like", "unlike"],
+            "n_corruptions": [9, 6, 9, 6],
+            "model": ["model_4", "model_4", "model_4_no_aug", "model_4_no_aug"],
+            "accuracy": [0.973, 0.880, 0.712, 0.899],
+        }
+    )
+    result = SimpleNamespace(mnistc_groups=groups)
+    table = findings.mnistc_split_table(result, ["model_4", "model_4_no_aug", "model_1"])
+    assert list(table.index) == [
+        "like model 4's augmentation (9)",
+        "unlike model 4's augmentation (6)",
+    ]
+    assert list(table.columns) == [specs.label("model_4"), specs.label("model_4_no_aug")]
+    assert table.iloc[0, 0] == pytest.approx(97.3)
+    assert findings.resemblance_verdict(SimpleNamespace(ablation_groups={})) == ""

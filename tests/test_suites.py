@@ -112,3 +112,37 @@ def test_every_model_sees_the_same_corrupted_images():
     )
     np.testing.assert_array_equal(seen[0], seen[1])
     assert correct["b"].all() and not correct["a"].any()
+
+
+def test_mnistc_splits_into_the_corruptions_like_the_augmentation_and_the_others():
+    names = ["rotate", "stripe", "fog", "canny_edges"]
+    groups = robustness.resemblance_groups(names, ("rotate", "fog", "shot_noise"))
+    assert groups == {"like": [0, 2], "unlike": [1, 3]}
+    assert robustness.resemblance_groups(names, ()) == {"unlike": [0, 1, 2, 3]}
+    # (seeds, corruptions, images): A reads the 'like' copies badly, B reads everything right
+    a = np.ones((2, 4, 50), bool)
+    a[:, [0, 2], :25] = False
+    b = np.ones((2, 4, 50), bool)
+    table = robustness.group_table({"a": a, "b": b}, groups).set_index(["group", "model"])
+    assert table.loc[("like", "a"), "accuracy"] == pytest.approx(0.5)
+    assert table.loc[("unlike", "a"), "accuracy"] == pytest.approx(1.0)
+    assert table.loc[("like", "a"), "n_corruptions"] == 2
+    compared = robustness.paired_by_group({"a": a, "b": b}, groups, "a", "b")
+    assert compared["like"]["difference"] == pytest.approx(0.5)
+    assert compared["like"]["p_value"] < 0.05
+    assert compared["unlike"]["difference"] == pytest.approx(0.0)
+
+
+def test_the_split_verdict_names_each_group_with_its_count():
+    from mnist_pipeline.book import verdicts
+
+    like = {"acc_a": 0.71, "acc_b": 0.97, "difference": 0.26, "ci_low": 0.2, "ci_high": 0.3}
+    unlike = {"acc_a": 0.90, "acc_b": 0.88, "difference": -0.02, "ci_low": -0.05, "ci_high": 0.01}
+    paired = {
+        "like": {**like, "p_value": 0.0005, "n_seeds": 3, "n_images": 2000},
+        "unlike": {**unlike, "p_value": 0.2, "n_seeds": 3, "n_images": 2000},
+    }
+    said = verdicts.by_resemblance(("model_4_no_aug", "model_4"), paired, {"like": 9, "unlike": 6})
+    assert "more accurate on the 9 MNIST-C corruptions that resemble" in said
+    assert "no different on the 6 other MNIST-C corruptions on this evidence" in said
+    assert "3 seeds each" in said

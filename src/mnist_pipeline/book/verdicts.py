@@ -300,6 +300,37 @@ def ablation(
     return augmentation(specs.label(pair[1]), specs.label(pair[0]), paired, name)
 
 
+GROUP_WORDS = {
+    "like": "the {n} MNIST-C corruptions that resemble what its augmentation does",
+    "unlike": "the {n} other MNIST-C corruptions",
+}
+
+
+def by_resemblance(
+    pair: tuple[str, str], paired: Mapping[str, Mapping[str, float]], counts: Mapping[str, int]
+) -> str:
+    """Model 4 against its ablation on each group of MNIST-C's corruptions (those that resemble
+    its augmentation, :func:`design_words.resembling`, and the others), paired by image.
+
+    Args:
+        pair: (the ablation, model 4).
+        paired: group (``like``, ``unlike``) to :func:`metrics.clustered.paired_comparison` of
+            the ablation (A) against model 4 (B), over every seed of each.
+        counts: group to how many corruptions it holds.
+    """
+    parts = [
+        _paired(f"on {GROUP_WORDS[group].format(n=counts[group])}", result)
+        for group, result in paired.items()
+    ]
+    n_seeds = min(int(result["n_seeds"]) for result in paired.values())
+    seeds = "one seed each" if n_seeds == 1 else f"{n_seeds} seeds each"
+    return (
+        f"Against {specs.label(pair[0])}, {specs.label(pair[1])} is {'; it is '.join(parts)}. "
+        f"Over {seeds}, paired by image, as for the whole of MNIST-C; which corruptions resemble "
+        "the augmentation was read from its layers, not from these results."
+    )
+
+
 def corrupted_refusals(refused: pd.Series) -> str:
     """How often the detector refuses corrupted digits (still digits: a cost, not a success).
 

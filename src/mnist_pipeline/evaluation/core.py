@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from mnist_pipeline import metrics, tracking
-from mnist_pipeline.book import verdicts
+from mnist_pipeline.book import design_words, verdicts
 from mnist_pipeline.data.prepare import Splits
 from mnist_pipeline.evaluation import detection, robustness, seeds
 from mnist_pipeline.evaluation.champion import (
@@ -44,6 +44,7 @@ from mnist_pipeline.evaluation.tables import (
     unique_pairs,
 )
 from mnist_pipeline.evaluation.targets import clean_of, model_4_targets, unseen_targets
+from mnist_pipeline.models import designs
 
 __all__ = [
     "ABLATION",
@@ -106,6 +107,9 @@ class Evaluation:
     design: str = ""  # model 4's logged architecture (its design)
     decisions: dict[str, str] = field(default_factory=dict)
     ablation: dict[str, dict] = field(default_factory=dict)
+    # MNIST-C in two groups: the corruptions that resemble model 4's augmentation, and the others
+    mnistc_groups: pd.DataFrame | None = None
+    ablation_groups: dict[str, dict] = field(default_factory=dict)
     targets: dict[str, dict] = field(default_factory=dict)
     refusals: pd.DataFrame | None = None
     detector: object = None
@@ -189,6 +193,13 @@ def run(
         "clean test digits": robustness.paired(*(clean[k] for k in ABLATION)),
         **{name: robustness.paired(*(c[k] for k in ABLATION)) for name, c in correct.items()},
     }
+    # MNIST-C split by what model 4's design resembles, each group compared paired by image.
+    chosen = designs.design_named(design)
+    groups = robustness.resemblance_groups(
+        list(mnistc_images), design_words.resembling(chosen.name if chosen else None)
+    )
+    mnistc_groups = robustness.group_table(correct["MNIST-C"], groups)
+    ablation_groups = robustness.paired_by_group(correct["MNIST-C"], groups, *ABLATION)
     # The champion's detector: clean digits, non-digits, and MNIST-C's corrupted digits.
     digit_detector = detection.of_run(champion["run_id"])
     refusals, corrupted_refusals = detection.measure(
@@ -233,6 +244,8 @@ def run(
         mnistc=mnistc,
         design=design,
         ablation=paired,
+        mnistc_groups=mnistc_groups,
+        ablation_groups=ablation_groups,
         targets=targets,
         refusals=refusals,
         detector=digit_detector,

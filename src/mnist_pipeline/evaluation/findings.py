@@ -267,6 +267,31 @@ def augmentation_verdict(result) -> str:
     return verdicts.ablation(evaluation.ABLATION, result.ablation, result.design)
 
 
+def resemblance_verdict(result) -> str:
+    """Model 4 against its ablation on each group of MNIST-C's corruptions
+    (:func:`verdicts.by_resemblance`); ``""`` when MNIST-C was not split."""
+    if not result.ablation_groups:
+        return ""
+    counts = result.mnistc_groups.groupby("group")["n_corruptions"].first().to_dict()
+    return verdicts.by_resemblance(evaluation.ABLATION, result.ablation_groups, counts)
+
+
+def mnistc_split_table(result, models) -> pd.DataFrame:
+    """Each model's accuracy, in percent, on each group of MNIST-C's corruptions, for readers:
+    one row per group (named with its count of corruptions), one column per model."""
+    table = result.mnistc_groups
+    table = table[table["model"].isin(models)]
+    words = {
+        "like": "like model 4's augmentation",
+        "unlike": "unlike model 4's augmentation",
+    }
+    label = table["group"].map(words) + " (" + table["n_corruptions"].astype(str) + ")"
+    grid = table.assign(corruptions=label).pivot_table(
+        index="corruptions", columns="model", values="accuracy", sort=False
+    )
+    return (100 * grid[[m for m in models if m in grid]]).rename(columns=specs.label)
+
+
 def from_evaluation(
     result, n_val: int, n_train: int, objective: float, pending_looks: Mapping[str, str]
 ) -> dict[str, dict]:
@@ -287,6 +312,7 @@ def from_evaluation(
         "verdicts": {
             **step_verdicts(result),
             "augmentation": augmentation_verdict(result),
+            "augmentation_by_resemblance": resemblance_verdict(result),
             **target_verdicts(result),
             "against_baselines": baseline_verdict(result),
             **reproductions(result, n_val),

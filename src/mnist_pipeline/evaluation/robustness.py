@@ -10,7 +10,7 @@ image are not independent).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -176,4 +176,67 @@ def curve_inputs(curves: pd.DataFrame, n_images: int) -> dict[str, object]:
         "title": "Accuracy under corruption",
         "targets": TARGET_STRENGTHS,
         "n": n_images,
+    }
+
+
+def resemblance_groups(names: Sequence[str], like: Iterable[str]) -> dict[str, list[int]]:
+    """The suite's corruptions (their positions in ``names``) that resemble an augmentation
+    (``like``, :func:`mnist_pipeline.book.design_words.resembling`) and the others; a group with
+    no corruption is left out."""
+    like = set(like)
+    groups = {
+        "like": [i for i, name in enumerate(names) if name in like],
+        "unlike": [i for i, name in enumerate(names) if name not in like],
+    }
+    return {group: found for group, found in groups.items() if found}
+
+
+def group_table(
+    correct: Mapping[str, np.ndarray], groups: Mapping[str, Sequence[int]], seed: int = 0
+) -> pd.DataFrame:
+    """Each model's accuracy on each group of a suite's corruptions, the image as the unit.
+
+    An image scores the share of its copies in the group read right (so the group's accuracy is
+    the plain mean of its corruptions' accuracies), and the 95 % interval resamples images and
+    seeds, as :func:`suite_table`'s ``mean`` row does.
+
+    Args:
+        correct: :func:`suite_correct`.
+        groups: :func:`resemblance_groups`.
+
+    Returns:
+        Long format: ``group``, ``n_corruptions``, ``model``, ``accuracy``, ``ci_low``,
+        ``ci_high``, ``n_seeds``.
+    """
+    rows = []
+    for key, answers in correct.items():
+        for group, positions in groups.items():
+            found = clustered.mean_interval(
+                clustered.image_scores(answers[:, list(positions), :]), seed=seed
+            )
+            rows.append(
+                {
+                    "group": group,
+                    "n_corruptions": len(positions),
+                    "model": key,
+                    "accuracy": found["mean"],
+                    "ci_low": found["ci_low"],
+                    "ci_high": found["ci_high"],
+                    "n_seeds": found["n_seeds"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def paired_by_group(
+    correct: Mapping[str, np.ndarray],
+    groups: Mapping[str, Sequence[int]],
+    a: str,
+    b: str,
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:
+    """B against A on each group of a suite's corruptions, paired by image (:func:`paired`)."""
+    return {
+        group: paired(correct[a][:, list(pos), :], correct[b][:, list(pos), :], seed=seed)
+        for group, pos in groups.items()
     }
