@@ -9,7 +9,8 @@ package.
 
 from __future__ import annotations
 
-from mnist_pipeline import config
+import random
+
 from mnist_pipeline._tf import keras
 from mnist_pipeline.models.photometric import (
     RandomBlur,
@@ -126,7 +127,10 @@ def unseen_targets(policy: str) -> tuple[str, ...]:
 
 
 def _layer(name: str) -> layers.Layer:
-    seed = config.SEED
+    # Each layer's seed is drawn from Python's generator, which set_seed seeds with the run's
+    # seed: a rerun with the same seed draws the same augmentations, another seed other ones
+    # (so the spread over seeds covers the augmentation too), and no two layers share a stream.
+    seed = random.randrange(2**31)
     return {
         "affine": lambda: RandomAffine(15.0, (0.9, 1.3), 0.12, seed=seed),
         "stroke": lambda: RandomStrokeWidth(0.25, seed=seed),
@@ -142,7 +146,8 @@ def augmentation(policy: str = "geometric") -> keras.Sequential:
 
     ``geometric``: rotation up to 15 degrees either way, as the model card's
     ``ImageDataGenerator`` did; shifts up to 12 % of the frame (the card's 20 % moves a digit
-    by up to 5.6 pixels, beyond MNIST's 4-pixel margin around its 20-pixel box); zoom from 10 % in to 30 % out, all in
+    by up to 5.6 pixels, beyond MNIST's 4-pixel margin around its 20-pixel box); a frame scale from 0.9 to 1.3 (the digit
+    between 0.77 and 1.11 times its size), all in
     one resampling (:class:`RandomAffine`); strokes a pixel thicker or thinner; clipped noise
     as on a bad scan. ``photometric`` adds a soft blur and poor lighting (lower contrast over
     a smooth grey background); ``occlusion`` adds random erasing. None of them is one of
