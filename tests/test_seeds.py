@@ -66,8 +66,12 @@ def test_describe_names_the_seeds_and_the_standard_deviation():
 def test_describe_says_a_candidate_is_judged_on_seed_42_and_a_control_is_never_a_candidate():
     spread = {43: 0.979, 42: 0.981, 44: 0.980}
     candidate = seeds.describe("model 1", spread)  # a study CNN: its seed-42 run is judged
-    assert "choice of champion" in candidate and f"seed-{config.SEED} run" in candidate
-    assert "model 4's targets use every seed" in candidate  # not every figure is seed 42's
+    assert "choice of champion" in candidate and f"seed-{config.SEED} columns" in candidate
+    assert "step verdicts and the robustness tables use every seed" in candidate  # not all 42's
+    model_4 = seeds.describe("model 4", spread, group="beyond")
+    assert "the comparison with its ablation" in model_4 and "model 4's targets" in model_4
+    mlp = seeds.describe("a dense network (MLP)", spread, group="baseline")
+    assert "its reproduction verdict" in mlp and "robustness" not in mlp
     # the ablation is a control: compared with model 4, never a candidate for champion
     for control in (
         seeds.describe(specs.label("model_4_no_aug"), spread),  # its group, from its label

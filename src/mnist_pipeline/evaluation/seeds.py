@@ -202,10 +202,21 @@ def describe(name: str, val_accuracy: dict[int, float], group: str | None = None
             f"model 4's design buys, and {name} is never a candidate for champion."
         )
     else:
+        every = {
+            "baseline": "its column over seeds in the comparison table and its reproduction "
+            "verdict (where a source reported a figure) use every seed",
+            "beyond": "the comparison table's column over seeds, the step verdict from model 3, "
+            "the comparison with its ablation, the robustness tables and model 4's targets use "
+            "every seed",
+        }.get(
+            group,
+            "the comparison table's column over seeds, the reproduction and step verdicts and "
+            "the robustness tables use every seed",
+        )
         tail = (
-            "In the evaluation chapter, the comparison table's accuracies, the plots, McNemar's "
-            f"tests and the choice of champion use the seed-{config.SEED} run; the reproduction "
-            "and step verdicts, the robustness tables and model 4's targets use every seed."
+            f"In the evaluation chapter, the comparison table's seed-{config.SEED} columns, the "
+            "plots, the calibration table, McNemar's tests and the choice of champion use that "
+            f"run; {every}."
         )
     if len(values) < 2:  # a profile with one seed: no spread to report
         return (
