@@ -62,6 +62,7 @@ def test_the_sentences_say_what_each_target_got():
     said = verdicts.refusals(table, detection.MUST_REFUSE, detection.HARD, 0.95, 0.01)
     assert "above the target" in said[0]
     assert any(s.startswith("It meets") and "uniform noise" in s for s in said)
+    assert all("the preparation and the detector together" in s for s in said[1:3])
     assert any(s.startswith("It misses") and "natural patches" in s for s in said)
     assert "AUROC" in said[-1] and "letters" in said[-1]
 

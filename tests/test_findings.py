@@ -189,6 +189,8 @@ def card_values(with_seeds: bool) -> dict:
             "scribbles_refused": "55.0\u00a0%",
             "mnistc_refused_max": "30.0\u00a0%",
             "mnistc_refused_max_name": "fog",
+            "mnistc_refused_mean": "12.0\u00a0%",
+            "layers": 5,
         },
     }
 
@@ -212,6 +214,8 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
         assert value in card
     assert "One training seed" in card
     assert "refuses 1.1\u00a0% of clean test digits" in card and "40.0\u00a0% of letters" in card
+    assert "refuses 12.0\u00a0% of MNIST-C's corrupted digits on average, up to 30.0" in card
+    assert "over 5 of the model's layers" in card
     assert "**Type:** an augmented, robust CNN, 346,026 parameters, trained for 10 epochs" in card
     assert "Training augmentation" in card
     assert card.count("never saw in training") == 1
@@ -245,6 +249,7 @@ def test_the_card_names_the_mnistc_corruptions_that_resemble_the_chosen_augmenta
 def test_the_card_states_model_4_s_target_verdicts_under_its_limitations():
     values = card_values(False)
     assert "Its targets" not in modelcard.build(values)  # no verdicts given, no bullet
+    assert "seed(s)" not in modelcard.build(values)  # the count's noun agrees with it
     values["verdicts"] = {
         "accuracy_target": "Model 4 misses the target of 99.5\u00a0% on clean test digits.",
         "mnistc_floor": "Model 4 misses the target of 75\u00a0% under each corruption.",

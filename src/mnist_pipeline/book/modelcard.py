@@ -43,6 +43,11 @@ def _looks(n: int) -> str:
     )
 
 
+def _seeds(count: object) -> str:
+    """``1 seed``, ``3 seeds``: the count as ``_variables.yml`` holds it, with its noun."""
+    return f"{count} seed{'' if str(count) == '1' else 's'}"
+
+
 def _targets(values: Mapping[str, Mapping[str, object]], key: str) -> str:
     """Model 4's target verdicts (``verdicts`` of the values), as a bullet, when the champion is
     model 4: a card reader looks under its limitations for what it misses. ``""`` otherwise."""
@@ -90,8 +95,10 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
         "Intended use": (
             "- Reading one handwritten digit, 0 to 9, centred on a plain background, as MNIST "
             "digits are: a teaching and reference example of a reproducible study.\n"
-            "- **Not a digit:** a detector logged with the model (a distance in its features, "
-            f"threshold {det['threshold']}, set to refuse {det['val_refused']} of validation "
+            "- **Not a digit:** a detector logged with the model (its score is the largest, over "
+            f"{det['layers']} of the model's layers, of an image's squared Mahalanobis distance to "
+            "the nearest digit class divided by its median on validation digits; threshold "
+            f"{det['threshold']}, set to refuse {det['val_refused']} of validation "
             f"digits) refuses {det['digits_refused']} of clean test digits, "
             + ", ".join(
                 f"{det[f'{name}_refused']} of {name.replace('_', ' ')}"
@@ -102,9 +109,12 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             "scribbles, which have no target: some are drawn as digits are (an O as a zero). An "
             "answer for an image "
             "it lets through is still some digit.\n"
+            "- **Corrupted digits:** the detector is fitted on clean digits and refuses "
+            f"{det['mnistc_refused_mean']} of MNIST-C's corrupted digits on average, up to "
+            f"{det['mnistc_refused_max']} under {det['mnistc_refused_max_name']}; the robustness "
+            "figures below are the classifier's answers whatever the detector says.\n"
             "- **Not fit for:** decisions about people, or handwriting unlike MNIST's without a "
-            "new evaluation. Corrupted digits are refused at up to "
-            f"{det['mnistc_refused_max']} ({det['mnistc_refused_max_name']})."
+            "new evaluation."
         ),
         "Training and evaluation data": (
             f"- MNIST: {ev['n_train']} training images and {ev['n_val']} held out for "
@@ -154,7 +164,7 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             "the paper, none of them used in training"
             + _resembling(model)
             + f": mean {mnistc[f'{key}_mean']} (95 % interval {mnistc[f'{key}_mean_ci']}, "
-            f"over {mnistc[f'{key}_seeds']} seed(s), images and seeds resampled), lowest "
+            f"over {_seeds(mnistc[f'{key}_seeds'])}, images and seeds resampled), lowest "
             f"{mnistc[f'{key}_worst']} ({mnistc[f'{key}_worst_name']})."
         ),
         "Calibration": (

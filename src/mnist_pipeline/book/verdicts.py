@@ -224,7 +224,10 @@ def refusals(
     for group, verb in ((met, "meets"), (missed, "misses")):
         if group:
             listed = "; ".join(f"{words[n]} {share(n)}" for n in group)
-            out.append(f"It {verb} the target of refusing at least {pct(goal, 0)} for {listed}.")
+            out.append(
+                f"It {verb} the target of refusing at least {pct(goal, 0)} (the preparation and "
+                f"the detector together, as the service would) for {listed}."
+            )
     if hard:
         listed = "; ".join(
             f"{words[n]}: {pct(table.loc[n, 'refused'], 1)} refused, AUROC {table.loc[n, 'auroc']:.3f}"
