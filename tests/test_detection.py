@@ -97,3 +97,38 @@ def test_a_digit_share_whose_interval_reaches_the_target_says_so():
     many = detection.refusal_table(np.linspace(0, 1, 5000), families, threshold=2.0)
     clear = verdicts.refusals(many, detection.MUST_REFUSE, detection.HARD, 0.95, 0.01)[0]
     assert "within the target" in clear and "reaches" not in clear
+
+
+def test_held_out_families_are_marked_judged_on_their_own_targets_and_said_apart():
+    digits, families = scores()
+    held = {
+        "sparse_noise": np.full(100, 50.0),  # all refused
+        "stripes": np.r_[np.full(80, 50.0), np.full(20, 1.0)],  # 80 %: below 95 %
+        "shapes": np.linspace(0.0, 20.0, 100),
+        "symbols": np.linspace(5.0, 30.0, 100),
+    }
+    table = detection.refusal_table(digits, {**families, **held}, threshold=9.5)
+    codes = detection.target_codes(table)
+    assert codes["detector_sparse_noise"] == "meets" and codes["detector_stripes"] == "misses"
+    assert "detector_shapes" not in codes and "detector_symbols" not in codes
+    shown = detection.for_readers(table)
+    assert "stripes (held out)" in shown.index and "letters" in shown.index
+    said = verdicts.held_out_refusals(
+        table, detection.HELD_OUT_MUST_REFUSE, detection.HELD_OUT_HARD, 0.95
+    )
+    assert said.startswith("On 4 families added after the detector's design was settled")
+    assert "sparse noise 100.0\u00a0%" in said and "meets the target" in said
+    assert "stripes 80.0\u00a0%" in said and "misses the target" in said
+    assert "shapes" in said and "AUROC" in said and "no target" in said
+    # the first six families never enter this sentence
+    assert "letters" not in said and "uniform noise" not in said
+    assert verdicts.held_out_refusals(detection.refusal_table(digits, families, 9.5),
+                                      detection.HELD_OUT_MUST_REFUSE, (), 0.95) == ""  # fmt: skip
+
+
+def test_the_held_out_families_targets_cover_every_held_out_family_once():
+    from mnist_pipeline.data import nondigits
+
+    named = detection.HELD_OUT_MUST_REFUSE + detection.HELD_OUT_HARD
+    assert sorted(named) == sorted(nondigits.HELD_OUT)
+    assert not set(named) & set(detection.MUST_REFUSE + detection.HARD)

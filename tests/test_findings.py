@@ -187,6 +187,10 @@ def card_values(with_seeds: bool) -> dict:
             "natural_patches_refused": "98.0\u00a0%",
             "letters_refused": "40.0\u00a0%",
             "scribbles_refused": "55.0\u00a0%",
+            "sparse_noise_refused": "99.0\u00a0%",
+            "stripes_refused": "93.0\u00a0%",
+            "shapes_refused": "61.0\u00a0%",
+            "symbols_refused": "52.0\u00a0%",
             "mnistc_refused_max": "30.0\u00a0%",
             "mnistc_refused_max_name": "fog",
             "mnistc_refused_mean": "12.0\u00a0%",
@@ -216,6 +220,10 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
     assert "refuses 1.1\u00a0% of clean test digits" in card and "40.0\u00a0% of letters" in card
     assert "refuses 12.0\u00a0% of MNIST-C's corrupted digits on average, up to 30.0" in card
     assert "over 5 of the model's layers" in card
+    assert (
+        "Of 4 families added after its design was settled, it refuses 99.0\u00a0% of sparse "
+        "noise, 93.0\u00a0% of stripes, 61.0\u00a0% of shapes, 52.0\u00a0% of symbols." in card
+    )
     assert "**Type:** an augmented, robust CNN, 346,026 parameters, trained for 10 epochs" in card
     assert "Training augmentation" in card
     assert card.count("never saw in training") == 1

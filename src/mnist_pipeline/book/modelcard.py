@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from mnist_pipeline import config
 from mnist_pipeline.book import design_words
+from mnist_pipeline.data import nondigits
 from mnist_pipeline.models.augment import TARGET_COVERAGE
 
 SECTIONS = (
@@ -24,6 +25,15 @@ SECTIONS = (
     "Limitations",
     "How to call it",
 )
+
+
+def _held_out(det: Mapping) -> str:
+    """The detector's refusals of the families added after its design was settled, or ``""``."""
+    named = [name for name in nondigits.HELD_OUT if f"{name}_refused" in det]
+    if not named:
+        return ""
+    listed = ", ".join(f"{det[f'{name}_refused']} of {name.replace('_', ' ')}" for name in named)
+    return f" Of {len(named)} families added after its design was settled, it refuses {listed}."
 
 
 def times(n: int) -> str:
@@ -106,9 +116,9 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             )
             + " (the target: at least 95\u00a0% of each of these four)"
             + f"; and {det['letters_refused']} of letters and {det['scribbles_refused']} of "
-            "scribbles, which have no target: some are drawn as digits are (an O as a zero). An "
-            "answer for an image "
-            "it lets through is still some digit.\n"
+            "scribbles, which have no target: some are drawn as digits are (an O as a zero)."
+            + _held_out(det)
+            + " An answer for an image it lets through is still some digit.\n"
             "- **Corrupted digits:** the detector is fitted on clean digits and refuses "
             f"{det['mnistc_refused_mean']} of MNIST-C's corrupted digits on average, up to "
             f"{det['mnistc_refused_max']} under {det['mnistc_refused_max_name']}; the robustness "

@@ -240,6 +240,39 @@ def refusals(
     return out
 
 
+def held_out_refusals(
+    table: pd.DataFrame, must_refuse: Sequence[str], hard: Sequence[str], goal: float
+) -> str:
+    """What the detector refuses of the families added after its design was settled, in one
+    sentence: the ones with a target (met or missed) and the others with their AUROC.
+
+    Args:
+        table: :func:`mnist_pipeline.evaluation.detection.refusal_table`.
+        must_refuse: held-out families with a target of at least ``goal`` refused.
+        hard: held-out families reported by their AUROC only.
+    """
+    named = [n for n in (*must_refuse, *hard) if n in table.index]
+    if not named:
+        return ""
+
+    def said(name: str) -> str:
+        row = table.loc[name]
+        text = (
+            f"{name.replace('_', ' ')} {pct(row['refused'], 1)} (95 % interval "
+            f"{100 * row['ci_low']:.1f} to {pct(row['ci_high'], 1)}"
+        )
+        if name in must_refuse:
+            verb = "meets" if row["refused"] >= goal else "misses"
+            return f"{text}; {verb} the target of at least {pct(goal, 0)})"
+        return f"{text}; AUROC {row['auroc']:.3f}, no target)"
+
+    return (
+        f"On {len(named)} families added after the detector's design was settled, with their "
+        f"targets fixed before it scored them (one draw of images, one threshold), it refuses "
+        f"{'; '.join(said(n) for n in named)}."
+    )
+
+
 def oriented(mcnemar: pd.DataFrame, a: str, b: str) -> dict[str, float]:
     """McNemar's result for ``a`` against ``b``, whichever way round the table holds the pair.
 

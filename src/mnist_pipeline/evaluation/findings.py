@@ -245,6 +245,12 @@ def target_verdicts(result) -> dict[str, str]:
             n,
         ),
         "detector_mnistc": verdicts.corrupted_refusals(result.corrupted_refusals),
+        "detector_held_out": verdicts.held_out_refusals(
+            result.refusals,
+            detection.HELD_OUT_MUST_REFUSE,
+            detection.HELD_OUT_HARD,
+            detection.REFUSE_TARGET,
+        ),
         "detector": " ".join(
             verdicts.refusals(
                 result.refusals,
