@@ -97,9 +97,13 @@ def test_features_of_a_keras_model_come_from_each_convolution_and_its_features_l
     model = cnn.build_robust_cnn("plain")
     layers = detector.feature_layers(model)
     convolutions = [each for each in model.layers if type(each).__name__ == "Conv2D"]
-    # the later half of the convolutions, then the features
-    assert len(layers) == len(convolutions) - len(convolutions) // 2 + 1
+    # the later half of the convolutions, then the features; the last convolution's maps are
+    # 1 x 1 and the features layer flattens them, so it is read once, as the features
+    assert model.get_layer("features").input.shape[1:3] == (1, 1)
+    assert len(layers) == len(convolutions) - len(convolutions) // 2
     assert layers[-1] == "features"
+    last_end = model.layers[[each.name for each in model.layers].index("features") - 1].name
+    assert last_end not in layers
     names = [each.name for each in model.layers]
     first = names.index(layers[0])
     assert sum(type(each).__name__ == "Conv2D" for each in model.layers[:first]) > 0
@@ -117,6 +121,22 @@ def test_features_of_a_keras_model_come_from_each_convolution_and_its_features_l
     np.testing.assert_allclose(together, np.concatenate(list(apart.values()), axis=1), atol=1e-5)
     baseline = cnn.build_baseline_cnn()
     assert detector.feature_layers(baseline)[-1] == baseline.layers[-2].name
+
+
+@pytest.mark.parametrize(("kernel", "expected"), [(3, ("wide", "features")), (4, ("features",))])
+def test_a_convolution_the_features_layer_only_flattens_is_read_once(kernel, expected):
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input((6, 6, 1)),
+            keras.layers.Conv2D(2, 3, name="first"),  # 4 x 4 maps
+            keras.layers.Conv2D(3, kernel, name="wide"),  # 2 x 2 maps, or 1 x 1
+            keras.layers.Flatten(name="features"),
+            keras.layers.Dense(10),
+        ]
+    )
+    assert detector.feature_layers(model) == expected
 
 
 def test_an_image_far_from_the_digits_in_any_one_layer_is_refused():

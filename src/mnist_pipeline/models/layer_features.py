@@ -26,7 +26,9 @@ def feature_layers(model: object) -> tuple[str, ...]:
     batch normalisation and activation that follow it), then its layer named ``features`` (else
     the input of its last layer). The first convolutions respond to pixel texture: there, clean
     digits drawn with a uniform pen on a screen are as far from MNIST's scanned strokes as noise
-    is. A scikit-learn estimator: its pixels averaged over 4 x 4 blocks (:data:`PIXELS`).
+    is. A convolution whose maps are 1 x 1 and that the features layer merely flattens is read
+    once, as the features: the same numbers twice would only repeat one distance. A scikit-learn
+    estimator: its pixels averaged over 4 x 4 blocks (:data:`PIXELS`).
     """
     layers = getattr(model, "layers", None)
     if not layers:
@@ -42,7 +44,25 @@ def feature_layers(model: object) -> tuple[str, ...]:
     chosen = ends[len(ends) // 2 :]  # the later half: shapes and strokes, not pixel texture
     names = [each.name for each in layers]
     last = "features" if "features" in names else names[-2]
+    before = layers[names.index(last) - 1] if names.index(last) > 0 else None
+    if (
+        chosen
+        and before is not None
+        and chosen[-1] == before.name
+        and type(layers[names.index(last)]).__name__ == "Flatten"
+        and _spatial(before) == (1, 1)
+    ):
+        chosen = chosen[:-1]  # the features layer is this convolution's 1 x 1 maps, flattened
     return tuple(dict.fromkeys([*chosen, last]))
+
+
+def _spatial(layer: object) -> tuple[int, ...] | None:
+    """The height and width of a layer's output maps, or ``None`` when they are unknown."""
+    try:
+        shape = tuple(layer.output.shape)
+    except (AttributeError, ValueError):  # a layer not yet called on an input
+        return None
+    return tuple(shape[1:3]) if len(shape) == 4 else None
 
 
 def _summary(tensor):
