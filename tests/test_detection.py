@@ -93,7 +93,7 @@ def test_a_digit_share_whose_interval_reaches_the_target_says_so():
     # none of 200 digits refused: within 1 %, but the interval (0 to 1.9 %) reaches it
     table = detection.refusal_table(np.linspace(0.0, 10.0, 200), families, threshold=10.0)
     first = verdicts.refusals(table, detection.MUST_REFUSE, detection.HARD, 0.95, 0.01)[0]
-    assert "within the target" in first and "its interval reaches the target" in first
+    assert "within the target" in first and "its 95 % interval includes 1\u00a0%" in first
     many = detection.refusal_table(np.linspace(0, 1, 5000), families, threshold=2.0)
     clear = verdicts.refusals(many, detection.MUST_REFUSE, detection.HARD, 0.95, 0.01)[0]
     assert "within the target" in clear and "reaches" not in clear
@@ -119,6 +119,13 @@ def test_held_out_families_are_marked_judged_on_their_own_targets_and_said_apart
     assert said.startswith("On 4 families added after the detector's design was settled")
     assert "sparse noise 100.0\u00a0%" in said and "meets the target" in said
     assert "stripes 80.0\u00a0%" in said and "misses the target" in said
+    assert "sparse noise" in said and "reaches below" not in said  # 100 of 100: clear
+    close = {**held, "stripes": np.r_[np.full(96, 50.0), np.full(4, 1.0)]}  # 96 %, CI under 95
+    table2 = detection.refusal_table(digits, {**families, **close}, threshold=9.5)
+    near = verdicts.held_out_refusals(
+        table2, detection.HELD_OUT_MUST_REFUSE, detection.HELD_OUT_HARD, 0.95
+    )
+    assert "stripes 96.0\u00a0%" in near and "though its interval reaches below it" in near
     assert "shapes" in said and "AUROC" in said and "no target" in said
     # the first six families never enter this sentence
     assert "letters" not in said and "uniform noise" not in said

@@ -220,9 +220,13 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
     assert "refuses 1.1\u00a0% of clean test digits" in card and "40.0\u00a0% of letters" in card
     assert "refuses 12.0\u00a0% of MNIST-C's corrupted digits on average, up to 30.0" in card
     assert "over 5 of the model's layers" in card
+    one = card_values(with_seeds=False)
+    one["detector"]["layers"] = 1  # a scikit-learn champion: one set of features, its pixels
+    assert "its score is, in one layer of the model's features" in modelcard.build(one)
     assert (
         "Of 4 families added after its design was settled, it refuses 99.0\u00a0% of sparse "
-        "noise, 93.0\u00a0% of stripes, 61.0\u00a0% of shapes, 52.0\u00a0% of symbols." in card
+        "noise, 93.0\u00a0% of stripes, 61.0\u00a0% of shapes, 52.0\u00a0% of symbols (the "
+        "target: at least 95\u00a0% of sparse noise and of stripes; none for shapes" in card
     )
     assert "**Type:** an augmented, robust CNN, 346,026 parameters, trained for 10 epochs" in card
     assert "Training augmentation" in card
@@ -346,9 +350,10 @@ def test_the_mnistc_verdict_says_how_many_corruptions_resemble_the_augmentation(
     names = ["rotate", "fog", "glass_blur", "stripe", "canny_edges", "mean"]
     mnistc = pd.DataFrame({"corruption": names, "model": "model_4", "accuracy": 0.9})
     said = findings.mnistc_resemblance("robust_cnn_photometric", mnistc)
-    assert said.startswith(" 3 of the 5 corruptions resemble") and "not a blind test" in said
+    assert said.startswith(" Of MNIST-C's 5 corruptions, 3 resemble") and "not a blind test" in said
+    assert "@" not in said  # it travels into the model card, where a cross-reference dangles
     geometric = findings.mnistc_resemblance("robust_cnn_geometric", mnistc)
-    assert geometric.startswith(" 1 of the 5 corruptions resembles")  # rotate: no blur, lighting
+    assert geometric.startswith(" Of MNIST-C's 5 corruptions, 1 resembles")  # rotate only
     assert design_words.resembling("plain") == ()
     assert findings.mnistc_resemblance("robust_cnn_plain", mnistc) == ""
     assert findings.mnistc_resemblance("something_else", mnistc) == ""
@@ -372,3 +377,9 @@ def test_the_mnistc_split_table_has_a_row_per_group_and_a_column_per_model():
     assert list(table.columns) == [specs.label("model_4"), specs.label("model_4_no_aug")]
     assert table.iloc[0, 0] == pytest.approx(97.3)
     assert findings.resemblance_verdict(SimpleNamespace(ablation_groups={})) == ""
+    # no corruption resembles the augmentation: one group, named as all, and no verdict
+    alone = groups[groups["group"] == "unlike"].assign(n_corruptions=15)
+    table = findings.mnistc_split_table(SimpleNamespace(mnistc_groups=alone), ["model_4"])
+    assert list(table.index) == ["all (none like model 4's augmentation) (15)"]
+    only = SimpleNamespace(ablation_groups={"unlike": {}})
+    assert findings.resemblance_verdict(only) == ""

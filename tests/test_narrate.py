@@ -131,6 +131,12 @@ def test_target_suite_counts_what_the_augmentation_covers_and_names_what_it_neve
     text = narrate.target_suite(table, "model_4", 0.95, unseen=("occlusion",))
     assert text.startswith("Model 4 reaches 95\u00a0% or more on 1 of the 2 corruptions")
     assert "(it misses noise)" in text and "occlusion 79.0\u00a0%" in text
+    assert "under the kind it never produces" in text
+    two = narrate.target_suite(table, "model_4", 0.95, unseen=("occlusion", "noise"))
+    assert "under the kinds it never produces" in two
+    # a design whose augmentation produces every kind: no dangling clause
+    every = narrate.target_suite(table, "model_4", 0.95, unseen=())
+    assert every.endswith("which are not its training ranges.") and ": ." not in every
 
 
 def test_confident_errors_counts_the_sure_mistakes():

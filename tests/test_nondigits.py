@@ -55,7 +55,7 @@ def test_the_held_out_families_are_what_they_say():
     stripes = nondigits.generate("stripes", 20, seed=0).astype(float)
     assert stripes.std(axis=(1, 2)).min() > 40  # a grating over the whole canvas
     shapes = nondigits.generate("shapes", 20, seed=0)
-    assert all((image > 128).any() for image in shapes)  # every shape left ink
+    assert min((image > 128).sum() for image in shapes) > 30  # every shape drawn whole, not a dot
     assert not set(nondigits.SYMBOLS) & set(nondigits.LETTERS + "0123456789/|()[]!-")
 
 

@@ -131,6 +131,16 @@ def test_mnistc_splits_into_the_corruptions_like_the_augmentation_and_the_others
     assert compared["like"]["difference"] == pytest.approx(0.5)
     assert compared["like"]["p_value"] < 0.05
     assert compared["unlike"]["difference"] == pytest.approx(0.0)
+    # B's gain is 0.5 on 'like' and 0 on 'unlike': the contrast is their difference, decided
+    contrast = robustness.group_contrast({"a": a, "b": b}, groups, "a", "b")
+    assert contrast["difference"] == pytest.approx(0.5) and contrast["p_value"] < 0.05
+    assert contrast["ci_low"] > 0
+    # the same gain in both groups: no contrast
+    even = np.ones((2, 4, 50), bool)
+    even[:, :, :10] = False
+    flat = robustness.group_contrast({"a": even, "b": b}, groups, "a", "b")
+    assert flat["difference"] == pytest.approx(0.0) and flat["p_value"] == 1.0
+    assert robustness.group_contrast({"a": a, "b": b}, {"unlike": [0, 1, 2, 3]}, "a", "b") is None
 
 
 def test_the_split_verdict_names_each_group_with_its_count():
@@ -146,3 +156,16 @@ def test_the_split_verdict_names_each_group_with_its_count():
     assert "more accurate on the 9 MNIST-C corruptions that resemble" in said
     assert "no different on the 6 other MNIST-C corruptions on this evidence" in said
     assert "3 seeds each" in said
+    assert "2 tests on the same images" in said and "written by hand" in said
+    contrast = {"acc_a": -0.19, "acc_b": 0.09, "difference": 0.28, "ci_low": 0.22,
+                "ci_high": 0.34, "p_value": 0.0005}  # fmt: skip
+    both = verdicts.by_resemblance(
+        ("model_4_no_aug", "model_4"), paired, {"like": 9, "unlike": 6}, contrast
+    )
+    assert "Its gain is larger on the resembling corruptions" in both
+    assert "+28.0 points" in both and "3 tests on the same images" in both
+    undecided = {**contrast, "p_value": 0.3}
+    said = verdicts.by_resemblance(
+        ("model_4_no_aug", "model_4"), paired, {"like": 9, "unlike": 6}, undecided
+    )
+    assert "does not differ between the two groups on this evidence" in said

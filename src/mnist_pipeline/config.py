@@ -154,10 +154,11 @@ class Profile:
             if self.max_epochs is None
             else (f"at most {self.max_epochs} epoch{'s' if self.max_epochs > 1 else ''}")
         )
-        first, *more = self.seeds
+        first, *more = map(str, self.seeds)
+        listed = " and ".join([", ".join(more[:-1]), more[-1]] if len(more) > 1 else more)
         seeds = (
-            f"seed {first}, and seed{'s' if len(more) > 1 else ''} "
-            f"{', '.join(map(str, more))} too for the models their chapter repeats"
+            f"seed {first}, and seed{'s' if len(more) > 1 else ''} {listed} too for the models "
+            "their chapter repeats"
             if more
             else f"seed {first}"
         )

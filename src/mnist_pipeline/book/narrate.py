@@ -228,10 +228,14 @@ def target_suite(table: pd.DataFrame, key: str, target: float, unseen: tuple[str
     covered = (
         f"{specs.label(key).capitalize()} reaches {pct(target, 0)} or more on "
         f"{len(seen) - len(missed)} of the {len(seen)} corruptions whose kind its augmentation "
-        "produces, some at strengths beyond its training range"
+        "produces"
         + (f" (it misses {', '.join(missed)})" if missed else "")
+        + ", at the suite's strengths, which are not its training ranges"
     )
-    return f"{covered}; under the kind it never produces: {never}."
+    if not unseen:
+        return f"{covered}."
+    kinds = "kind" if len(unseen) == 1 else "kinds"
+    return f"{covered}; under the {kinds} it never produces: {never}."
 
 
 def confident_errors(labels: np.ndarray, proba: np.ndarray, confident: float = 0.99) -> str:

@@ -110,6 +110,7 @@ class Evaluation:
     # MNIST-C in two groups: the corruptions that resemble model 4's augmentation, and the others
     mnistc_groups: pd.DataFrame | None = None
     ablation_groups: dict[str, dict] = field(default_factory=dict)
+    ablation_contrast: dict[str, float] | None = None  # model 4's gain: like minus unlike
     targets: dict[str, dict] = field(default_factory=dict)
     refusals: pd.DataFrame | None = None
     detector: object = None
@@ -200,6 +201,7 @@ def run(
     )
     mnistc_groups = robustness.group_table(correct["MNIST-C"], groups)
     ablation_groups = robustness.paired_by_group(correct["MNIST-C"], groups, *ABLATION)
+    ablation_contrast = robustness.group_contrast(correct["MNIST-C"], groups, *ABLATION)
     # The champion's detector: clean digits, non-digits, and MNIST-C's corrupted digits.
     digit_detector = detection.of_run(champion["run_id"])
     refusals, corrupted_refusals = detection.measure(
@@ -246,6 +248,7 @@ def run(
         ablation=paired,
         mnistc_groups=mnistc_groups,
         ablation_groups=ablation_groups,
+        ablation_contrast=ablation_contrast,
         targets=targets,
         refusals=refusals,
         detector=digit_detector,

@@ -219,9 +219,10 @@ def mnistc_resemblance(architecture: str, mnistc: pd.DataFrame) -> str:
     if not like:
         return ""
     return (
-        f" {len(like)} of the {len(present)} corruptions "
+        f" Of MNIST-C's {len(present)} corruptions, {len(like)} "
         f"{'resembles' if len(like) == 1 else 'resemble'} what its augmentation does, so "
-        "this mean is not a blind test of robustness (@tbl-mnistc-split splits it)."
+        "this mean is not a blind test of robustness; the evaluation also gives it split "
+        "into those and the others."
     )
 
 
@@ -276,10 +277,12 @@ def augmentation_verdict(result) -> str:
 def resemblance_verdict(result) -> str:
     """Model 4 against its ablation on each group of MNIST-C's corruptions
     (:func:`verdicts.by_resemblance`); ``""`` when MNIST-C was not split."""
-    if not result.ablation_groups:
+    if "like" not in result.ablation_groups:  # no corruption resembles it: nothing to split
         return ""
     counts = result.mnistc_groups.groupby("group")["n_corruptions"].first().to_dict()
-    return verdicts.by_resemblance(evaluation.ABLATION, result.ablation_groups, counts)
+    return verdicts.by_resemblance(
+        evaluation.ABLATION, result.ablation_groups, counts, result.ablation_contrast
+    )
 
 
 def mnistc_split_table(result, models) -> pd.DataFrame:
@@ -289,7 +292,9 @@ def mnistc_split_table(result, models) -> pd.DataFrame:
     table = table[table["model"].isin(models)]
     words = {
         "like": "like model 4's augmentation",
-        "unlike": "unlike model 4's augmentation",
+        "unlike": "unlike model 4's augmentation"
+        if (table["group"] == "like").any()
+        else "all (none like model 4's augmentation)",
     }
     label = table["group"].map(words) + " (" + table["n_corruptions"].astype(str) + ")"
     grid = table.assign(corruptions=label).pivot_table(

@@ -240,3 +240,29 @@ def paired_by_group(
         group: paired(correct[a][:, list(pos), :], correct[b][:, list(pos), :], seed=seed)
         for group, pos in groups.items()
     }
+
+
+def group_contrast(
+    correct: Mapping[str, np.ndarray],
+    groups: Mapping[str, Sequence[int]],
+    a: str,
+    b: str,
+    seed: int = 0,
+) -> dict[str, float] | None:
+    """Whether B's gain over A differs between the two groups, paired by image.
+
+    Each image's score in a group is the share of its copies in that group read right; the
+    statistic is (B's like score - B's unlike score) - (A's like - A's unlike), per image and
+    seed, compared by :func:`metrics.clustered.paired_comparison`: its ``difference`` is B's
+    gain on the ``like`` group minus its gain on the ``unlike`` group, with the same bootstrap
+    interval and sign-flip p-value. ``None`` unless both groups hold corruptions.
+    """
+    if set(groups) != {"like", "unlike"}:
+        return None
+
+    def gap(answers: np.ndarray) -> np.ndarray:
+        like = clustered.image_scores(answers[:, list(groups["like"]), :])
+        unlike = clustered.image_scores(answers[:, list(groups["unlike"]), :])
+        return like - unlike
+
+    return clustered.paired_comparison(gap(correct[a]), gap(correct[b]), seed=seed)
