@@ -33,16 +33,20 @@ def _evaluation(experiment, looks):
 
 
 def test_reruns_do_not_inflate_the_ledger_and_a_revised_spec_counts_again(mlflow_store):
-    assert "mlp" not in ledger.EARLIER_LOOKS  # its count starts from nothing
-    first = ledger.looks({"mlp": _training_run(mlflow_store, "mlp")}, mlflow_store)
+    assert "logistic" not in ledger.EARLIER_LOOKS  # its count starts from nothing
+    first = ledger.looks({"logistic": _training_run(mlflow_store, "logistic")}, mlflow_store)
     _evaluation(mlflow_store, first)
-    rerun = ledger.looks({"mlp": _training_run(mlflow_store, "mlp", seed="43")}, mlflow_store)
+    rerun = ledger.looks(
+        {"logistic": _training_run(mlflow_store, "logistic", seed="43")}, mlflow_store
+    )
     assert rerun == first
     _evaluation(mlflow_store, rerun)
     counts = ledger.read(mlflow_store)
-    assert counts.loc["mlp"].tolist() == [1, 2]
-    revised = ledger.looks({"mlp": _training_run(mlflow_store, "mlp", epochs="9")}, mlflow_store)
-    assert ledger.read(mlflow_store, pending=revised).loc["mlp"].tolist() == [2, 3]
+    assert counts.loc["logistic"].tolist() == [1, 2]
+    revised = ledger.looks(
+        {"logistic": _training_run(mlflow_store, "logistic", epochs="9")}, mlflow_store
+    )
+    assert ledger.read(mlflow_store, pending=revised).loc["logistic"].tolist() == [2, 3]
 
 
 def test_looks_taken_before_the_ledger_count(mlflow_store):
@@ -57,12 +61,12 @@ def test_an_unknown_run_is_refused(mlflow_store):
 
 
 def test_a_deleted_evaluation_run_still_counts(mlflow_store):
-    first = ledger.looks({"mlp": _training_run(mlflow_store, "mlp")}, mlflow_store)
+    first = ledger.looks({"logistic": _training_run(mlflow_store, "logistic")}, mlflow_store)
     with tracking.start_run("evaluation", {"kind": "evaluation"}, mlflow_store) as run:
         tracking.log_params(first)
     tracking.client().delete_run(run.info.run_id)
     assert tracking.search_runs(mlflow_store, "tags.kind = 'evaluation'").empty  # hidden...
-    assert ledger.read(mlflow_store).loc["mlp"].tolist() == [1, 1]  # ...and still counted
+    assert ledger.read(mlflow_store).loc["logistic"].tolist() == [1, 1]  # ...and still counted
 
 
 # The ids the ledger counted before its earlier looks moved to data/external/earlier_looks.csv:
@@ -151,7 +155,7 @@ def test_a_look_of_today_s_spec_carries_today_s_fingerprint():
 
     table = ledger._earlier_table()
     today = table[table["today_fingerprint"] != ""]
-    assert set(today["model"]) == {"model_1", "model_2", "model_3", "model_4_no_aug"}
+    assert set(today["model"]) == {"mlp", "model_1", "model_2", "model_3", "model_4_no_aug"}
     splits = SimpleNamespace(x_train=range(54_000), x_val=range(6_000), data_sha256="-")
     for row in today.itertuples():
         spec = specs.get(row.model)
