@@ -61,9 +61,6 @@ def pytest_configure(config) -> None:
             config.option.nbval_sanitize_with = str(ROOT / "tests" / "nbval_sanitize.cfg")
         if config.option.nbval_kernel_name is None:
             config.option.nbval_current_env = True
-            # A current-env kernel does not read the project kernel's env (kernel.json): give
-            # it the same setting, so that no MLflow artifact progress bar reaches stderr.
-            os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     if os.environ.get(OPT_IN) == "1" or _SCRATCH is not None:
         return
     _SCRATCH = tempfile.mkdtemp(prefix="mnist-tests-")

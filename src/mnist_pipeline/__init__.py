@@ -14,4 +14,7 @@ __version__ = "0.1.0"
 # and tqdm's warning that a notebook without ipywidgets cannot draw progress bars (MLflow
 # imports tqdm.auto; nothing here draws any) stays out of the notebooks' outputs.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+# MLflow's artifact progress bars are stderr noise in a notebook's outputs (and fail nbval's
+# comparison), in whatever kernel runs it: the project's, or the current-env one nbval starts.
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 warnings.filterwarnings("ignore", message="IProgress not found")
