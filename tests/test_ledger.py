@@ -155,7 +155,7 @@ def test_a_look_of_today_s_spec_carries_today_s_fingerprint():
 
     table = ledger._earlier_table()
     today = table[table["today_fingerprint"] != ""]
-    assert set(today["model"]) == {"mlp", "model_1", "model_2", "model_3", "model_4_no_aug"}
+    assert set(today["model"]) == {"mlp", "model_1", "model_2", "model_3", "model_4", "model_4_no_aug"}
     splits = SimpleNamespace(x_train=range(54_000), x_val=range(6_000), data_sha256="-")
     for row in today.itertuples():
         spec = specs.get(row.model)
@@ -164,7 +164,15 @@ def test_a_look_of_today_s_spec_carries_today_s_fingerprint():
 
 
 def test_a_rerun_of_today_s_spec_is_not_a_new_look(mlflow_store):
-    pending = {"test_look_model_1": "6fefff700b73", "test_look_model_4": "f" * 12}
+    pending = {
+        "test_look_model_1": "6fefff700b73",
+        "test_look_model_4": "df917aa971d8",
+        "test_look_model_4_no_aug": "f" * 12,
+    }
     counts = ledger.read(mlflow_store, pending=pending)
     assert counts.loc["model_1", "looks"] == 2  # the half-epoch look and today's spec
-    assert counts.loc["model_4", "looks"] == 4  # three earlier, revised specs and today's
+    # Three earlier, revised specs and today's, whose result before its augmentation's seed
+    # followed the run's is the same look.
+    assert counts.loc["model_4", "looks"] == 4
+    # A spec never seen is a new look: the wider ablation, today's and this one.
+    assert counts.loc["model_4_no_aug", "looks"] == 3
