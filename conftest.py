@@ -21,6 +21,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent
 # Set to 1 to let a test session use the stores the environment names (the user's own).
 OPT_IN = "MNIST_TEST_USE_MY_STORES"
@@ -83,6 +85,22 @@ def pytest_report_header(config) -> str:
 def pytest_collection_modifyitems(session, config, items) -> None:
     """Tests marked ``after_notebooks`` run last, after the chapters whose output they check."""
     items.sort(key=lambda item: item.get_closest_marker("after_notebooks") is not None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A notebook cell that fails shows the stderr it wrote: nbval names the field, not its text."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    written = [
+        "".join(output.get("text", ""))
+        for output in getattr(item, "test_outputs", None) or ()
+        if output.get("output_type") == "stream" and output.get("name") == "stderr"
+    ]
+    if any(written):
+        report.sections.append(("stderr the cell wrote", "".join(written)))
 
 
 def pytest_unconfigure(config) -> None:
