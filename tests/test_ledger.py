@@ -155,7 +155,14 @@ def test_a_look_of_today_s_spec_carries_today_s_fingerprint():
 
     table = ledger._earlier_table()
     today = table[table["today_fingerprint"] != ""]
-    assert set(today["model"]) == {"mlp", "model_1", "model_2", "model_3", "model_4", "model_4_no_aug"}
+    assert set(today["model"]) == {
+        "mlp",
+        "model_1",
+        "model_2",
+        "model_3",
+        "model_4",
+        "model_4_no_aug",
+    }
     splits = SimpleNamespace(x_train=range(54_000), x_val=range(6_000), data_sha256="-")
     for row in today.itertuples():
         spec = specs.get(row.model)

@@ -8,7 +8,7 @@ serves it at ``GET /model-card``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from mnist_pipeline import config
 from mnist_pipeline.book import design_words
@@ -40,21 +40,42 @@ def _held_out(det: Mapping) -> str:
     )
 
 
+# The detector's families with a refusal target, among those its design was settled on.
+_TARGETED = ("uniform_noise", "gaussian_blobs", "near_blank", "natural_patches")
+
+
 def times(n: int) -> str:
     """``once``, ``twice``, ``3 times``."""
     return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
 
 def _looks(n: int) -> str:
-    """What the ledger says of the champion's spec and its earlier versions."""
+    """What the ledger says of the champion's spec and its earlier, revised specs."""
     if n <= 1:
-        return "- This version is the only one of this model to have met the test set (the ledger of the evaluation chapter)."
+        return "- This spec is the only one of this model to have met the test set (the ledger of the evaluation chapter)."
     return (
-        f"- Versions of this model have met the test set {times(n)}: this version once (a version "
-        f"counts once however often it is rescored), and {n - 1} earlier, revised versions (the "
-        "evaluation chapter's ledger counts them, and its table of earlier looks lists what each "
-        "scored)."
+        f"- Specs of this model have met the test set {times(n)} (the evaluation chapter's ledger "
+        "counts a spec once, however often it is retrained or rescored): this one, and "
+        f"{n - 1} earlier, revised spec{'' if n == 2 else 's'}; its table of earlier looks lists what each scored, "
+        "earlier results of this spec included."
     )
+
+
+def _verdicts(decisions: Mapping[str, object], names: Sequence[str]) -> str:
+    """``"; met for uniform noise and gaussian blobs; missed for near blank"``: the detector's
+    target decisions for ``names``, from the ``decisions`` of the values; ``""`` when none is
+    recorded."""
+
+    def listed(found: list[str]) -> str:
+        return found[0] if len(found) == 1 else f"{', '.join(found[:-1])} and {found[-1]}"
+
+    said: dict[str, list[str]] = {"meets": [], "misses": []}
+    for name in names:
+        decision = decisions.get(f"detector_{name}")
+        if decision in said:
+            said[str(decision)].append(name.replace("_", " "))
+    words = {"meets": "met", "misses": "missed"}
+    return "".join(f"; {words[d]} for {listed(found)}" for d, found in said.items() if found)
 
 
 def _seeds(count: object) -> str:
@@ -119,12 +140,14 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             + "an image's squared Mahalanobis distance to "
             "the nearest digit class divided by its median on validation digits; threshold "
             f"{det['threshold']}, set to refuse {det['val_refused']} of validation "
-            f"digits) refuses {det['digits_refused']} of clean test digits, "
+            f"digits) refuses {det['digits_refused']} of clean test digits; with the service's "
+            "preparation, which refuses some images itself, the two together refuse "
             + ", ".join(
-                f"{det[f'{name}_refused']} of {name.replace('_', ' ')}"
-                for name in ("uniform_noise", "gaussian_blobs", "near_blank", "natural_patches")
+                f"{det[f'{name}_refused']} of {name.replace('_', ' ')}" for name in _TARGETED
             )
-            + " (the target: at least 95\u00a0% of each of these four)"
+            + " (the target: at least 95\u00a0% of each of these four"
+            + _verdicts(values.get("decisions", {}), _TARGETED)
+            + ")"
             + f"; and {det['letters_refused']} of letters and {det['scribbles_refused']} of "
             "scribbles, which have no target: some are drawn as digits are (an O as a zero)."
             + _held_out(det)
