@@ -162,7 +162,9 @@ def test_the_split_verdict_names_each_group_with_its_count():
     both = verdicts.by_resemblance(
         ("model_4_no_aug", "model_4"), paired, {"like": 9, "unlike": 6}, contrast
     )
-    assert "Its gain is larger on the resembling corruptions" in both
+    assert (
+        "is larger on the resembling corruptions (the resembling group's difference minus" in both
+    )
     assert "+28.0 points" in both and "3 tests on the same images" in both
     undecided = {**contrast, "p_value": 0.3}
     said = verdicts.by_resemblance(

@@ -382,7 +382,8 @@ def by_resemblance(
             else f"is {'larger' if code == 'more' else 'smaller'} on the resembling corruptions"
         )
         out += (
-            f" Its gain {differs} (the difference of the two gains "
+            f" Its difference from {specs.label(pair[0])} {differs} (the resembling group's "
+            "difference minus the other's "
             f"{_signed(contrast['difference'], 1)} points, 95 % interval "
             f"{_signed(contrast['ci_low'], 1)} to {_signed(contrast['ci_high'], 1)}, sign-flip p "
             f"{flips_p(contrast['p_value'], N_RESAMPLES)})."
