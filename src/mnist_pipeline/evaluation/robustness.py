@@ -118,18 +118,20 @@ def suite_table(
         parts = {name: answers[:, [i], :] for i, name in enumerate(names)}
         parts["mean"] = answers
         for name, part in parts.items():
-            found = clustered.mean_interval(clustered.image_scores(part), seed=seed)
-            rows.append(
-                {
-                    "corruption": name,
-                    "model": key,
-                    "accuracy": found["mean"],
-                    "ci_low": found["ci_low"],
-                    "ci_high": found["ci_high"],
-                    "n_seeds": found["n_seeds"],
-                }
-            )
+            rows.append({"corruption": name, "model": key} | _accuracy(part, seed))
     return pd.DataFrame(rows)
+
+
+def _accuracy(answers: np.ndarray, seed: int) -> dict[str, float]:
+    """A model's accuracy over some corruptions' copies, the image as the unit: ``accuracy``,
+    ``ci_low``, ``ci_high`` (95 %, images and seeds resampled) and ``n_seeds``."""
+    found = clustered.mean_interval(clustered.image_scores(answers), seed=seed)
+    return {
+        "accuracy": found["mean"],
+        "ci_low": found["ci_low"],
+        "ci_high": found["ci_high"],
+        "n_seeds": found["n_seeds"],
+    }
 
 
 def paired(correct_a: np.ndarray, correct_b: np.ndarray, seed: int = 0) -> dict[str, float]:
@@ -211,19 +213,10 @@ def group_table(
     rows = []
     for key, answers in correct.items():
         for group, positions in groups.items():
-            found = clustered.mean_interval(
-                clustered.image_scores(answers[:, list(positions), :]), seed=seed
-            )
+            part = answers[:, list(positions), :]
             rows.append(
-                {
-                    "group": group,
-                    "n_corruptions": len(positions),
-                    "model": key,
-                    "accuracy": found["mean"],
-                    "ci_low": found["ci_low"],
-                    "ci_high": found["ci_high"],
-                    "n_seeds": found["n_seeds"],
-                }
+                {"group": group, "n_corruptions": len(positions), "model": key}
+                | _accuracy(part, seed)
             )
     return pd.DataFrame(rows)
 
