@@ -187,10 +187,14 @@ def test_the_outcome_gives_the_best_trial_the_batch_sizes_and_the_caveat_of_fano
     text = search.outcome(trials, {"activation": 0.5, "learning_rate": 0.3}, 4, 2, 10_000)
     assert text.startswith("The best trial, number 4, reached 95.90\u00a0% validation accuracy")
     assert "learning_rate = 0.00126" in text and "batch_size = 32" in text
+    # every batch size of the space is named; a pruned trial is not a completed one
     assert (
-        "batch 32: 1 trials, median 95.90\u00a0%; batch 128: 2 trials, median 46.00\u00a0%" in text
+        "batch 32: 1 trial, median 95.90\u00a0%; batch 64: no completed trial, 1 pruned; "
+        "batch 128: 2 trials, median 46.00\u00a0%" in text
     )
-    assert "batch 64" not in text  # a pruned trial is not a completed one
+    assert "batch 64: no completed trial, none drawn" in search.outcome(
+        trials.drop(index=7), {}, 4, 2, 10_000
+    )
     assert "On 3 completed trials, fANOVA ranks activation and learning_rate first" in text
     # the budget, from the arguments, and what the scores are; no cause asserted for them
     assert "budget of 2 epochs on 10,000 training images" in text
