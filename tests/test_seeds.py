@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from mnist_pipeline.book import narrate
 from mnist_pipeline import config, tracking
 from mnist_pipeline.evaluation import seeds
 from mnist_pipeline.models import specs
@@ -72,9 +73,17 @@ def test_describe_says_a_candidate_is_judged_on_seed_42_and_a_control_is_never_a
     assert "the comparison with its ablation" in model_4 and "model 4's targets" in model_4
     mlp = seeds.describe("a dense network (MLP)", spread, group="baseline")
     assert "its reproduction verdict" in mlp
-    # only the best baseline enters the plots, McNemar's tests and the robustness tables
-    assert "McNemar's tests if it is the best baseline" in mlp
-    assert "robustness tables if it is the best baseline" in mlp
+    # only the best baseline enters the plots, McNemar's tests and the robustness table
+    assert "If it is the baseline most accurate on validation" in mlp  # not known yet
+    assert f"use the seed-{config.SEED} run" in mlp and "that run" not in mlp
+    best = seeds.describe("a dense network (MLP)", spread, group="baseline", best_baseline="mlp")
+    assert "It is the baseline most accurate on validation, so the plots" in best
+    assert "target-suite robustness table every seed" in best and "If it is" not in best
+    other = seeds.describe(
+        "a dense network (MLP)", spread, group="baseline", best_baseline="pca_svm"
+    )
+    assert f"not the baseline most accurate on validation ({narrate.lower_first(specs.label('pca_svm'))} is)" in other
+    assert "enters neither the plots" in other and "If it is" not in other
     # the ablation is a control: compared with model 4, never a candidate for champion
     for control in (
         seeds.describe(specs.label("model_4_no_aug"), spread),  # its group, from its label

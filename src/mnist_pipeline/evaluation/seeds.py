@@ -176,7 +176,41 @@ def differences(per_seed: pd.DataFrame, pairs: Sequence[tuple[str, str]]) -> pd.
     return pd.DataFrame(rows)
 
 
-def describe(name: str, val_accuracy: dict[int, float], group: str | None = None) -> str:
+def _baseline_tail(name: str, best_baseline: str | None) -> str:
+    """What the evaluation does with a baseline's runs: only the baseline most accurate on
+    validation enters its plots, calibration table, McNemar's tests and target-suite table."""
+    from mnist_pipeline.models import specs
+
+    run = f"the seed-{config.SEED} run"
+    both = (
+        f"In the evaluation chapter, the comparison table's seed-{config.SEED} columns and the "
+        f"choice of champion use {run}, and its column over seeds in the comparison table and "
+        "its reproduction verdict use every seed"
+    )
+    entered = "the plots, the calibration table, McNemar's tests"
+    if best_baseline is None:
+        return (
+            f"{both}. If it is the baseline most accurate on validation, {entered} use {run} "
+            "too, and the target-suite robustness table every seed."
+        )
+    best = narrate.lower_first(specs.label(best_baseline))
+    if best == name:
+        return (
+            f"{both}. It is the baseline most accurate on validation, so {entered} use {run} "
+            "too, and the target-suite robustness table every seed."
+        )
+    return (
+        f"{both}. It is not the baseline most accurate on validation ({best} is), so it enters "
+        "neither the plots, the calibration table, McNemar's tests nor the robustness tables."
+    )
+
+
+def describe(
+    name: str,
+    val_accuracy: dict[int, float],
+    group: str | None = None,
+    best_baseline: str | None = None,
+) -> str:
     """One sentence on a spec's validation accuracy over its seeds, and what its runs are for:
     a candidate for champion is judged on its seed-42 run; a control
     (:data:`specs.CONTROL_GROUPS`: the ablation) is compared with model 4, never a candidate.
@@ -186,6 +220,10 @@ def describe(name: str, val_accuracy: dict[int, float], group: str | None = None
         val_accuracy: seed to validation accuracy.
         group: the spec's group (:attr:`specs.ModelSpec.group`); ``None``: the group of the spec
             that ``name`` labels (``study`` when it labels none).
+        best_baseline: for a baseline, the key of the baseline most accurate on validation
+            (:func:`mnist_pipeline.evaluation.champion.best_of`), which alone enters the
+            evaluation's plots, tests and robustness table; ``None``: not known yet, and the
+            sentence says what follows either way.
     """
     from mnist_pipeline.models import specs  # the registry loads TensorFlow: only when asked
 
@@ -213,18 +251,11 @@ def describe(name: str, val_accuracy: dict[int, float], group: str | None = None
         )
         tail = (
             f"In the evaluation chapter, the comparison table's seed-{config.SEED} columns, the "
-            "plots, the calibration table, McNemar's tests and the choice of champion use that "
-            f"run; {every}."
+            "plots, the calibration table, McNemar's tests and the choice of champion use the "
+            f"seed-{config.SEED} run; {every}."
         )
         if group == "baseline":  # only the best baseline enters the plots, tests and robustness
-            tail = (
-                f"In the evaluation chapter, the comparison table's seed-{config.SEED} columns "
-                "and the choice of champion use that run, and so do the plots, the calibration "
-                "table and McNemar's tests if it is the best baseline; its column over seeds in "
-                "the comparison table and its reproduction verdict (where a source reported a "
-                "figure) use every seed, and so do the robustness tables if it is the best "
-                "baseline."
-            )
+            tail = _baseline_tail(name, best_baseline)
     if len(values) < 2:  # a profile with one seed: no spread to report
         return (
             f"On seed {ordered[0]} alone, {name} reaches {100 * values[0]:.2f}\u00a0% on "
