@@ -136,7 +136,7 @@ def test_target_suite_counts_what_the_augmentation_covers_and_names_what_it_neve
     assert "under the kinds it never produces" in two
     # a design whose augmentation produces every kind: no dangling clause
     every = narrate.target_suite(table, "model_4", 0.95, unseen=())
-    assert every.endswith("which are not its training ranges.") and ": ." not in every
+    assert every.endswith("within them for others).") and ": ." not in every
 
 
 def test_confident_errors_counts_the_sure_mistakes():
@@ -153,6 +153,18 @@ def test_champion_choice_explains_a_smaller_champion_within_one_standard_error()
     text = narrate.champion_choice(runs, runs.iloc[0], n_val=6000)
     assert "Model 3 is more accurate on validation by 0.05 points (3 images)" in text
     assert "the rule takes the smaller model" in text and "-3 more" not in text
+    assert "inside the rule's band" not in text  # 3 images from the best, about 4.5 inside
+
+
+def test_champion_choice_says_when_the_champion_is_less_than_an_image_inside_the_band():
+    runs = runs_table(
+        {"model_key": "model_4", "val_accuracy": 5934 / 6000, "n_parameters": 82_522},
+        {"model_key": "model_2", "val_accuracy": 5941 / 6000, "n_parameters": 225_034},
+    )
+    text = narrate.champion_choice(runs, runs.iloc[0], n_val=6000)
+    assert "(7 images)" in text
+    assert "it lies 0.6 of an image inside the rule's band" in text
+    assert "one more validation error would have put it outside" in text
 
 
 def test_champion_choice_names_an_ablation_as_a_control_not_a_runner_up():

@@ -172,6 +172,15 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
     se = metrics.standard_error(champion["val_accuracy"], n_val)
     if best["val_accuracy"] > champion["val_accuracy"]:  # the one-standard-error rule at work
         gap = best["val_accuracy"] - champion["val_accuracy"]
+        # the rule's band is one standard error of the best accuracy below it, in images
+        band = metrics.standard_error(best["val_accuracy"], n_val)
+        inside = (champion["val_accuracy"] - (best["val_accuracy"] - band)) * n_val
+        edge = (
+            f"; it lies {inside:.1f} of an image inside the rule's band, so one more validation "
+            "error would have put it outside"
+            if inside < 1
+            else ""
+        )
         return (
             text
             + (
@@ -179,7 +188,7 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
                 f"{100 * gap:.2f} points ({_images(int(champion['val_errors'] - best['val_errors']))}"
                 f"), within one standard error of about {100 * se:.2f} points, and has "
                 f"{int(best['n_parameters']):,} parameters against {int(champion['n_parameters']):,}: "
-                "the rule takes the smaller model."
+                f"the rule takes the smaller model{edge}."
             )
             + controls
         )
@@ -230,7 +239,8 @@ def target_suite(table: pd.DataFrame, key: str, target: float, unseen: tuple[str
         f"{len(seen) - len(missed)} of the {len(seen)} corruptions whose kind its augmentation "
         "produces"
         + (f" (it misses {', '.join(missed)})" if missed else "")
-        + ", at the suite's strengths, which are not its training ranges"
+        + ", at the suite's strengths (beyond its training ranges for some corruptions, within "
+        "them for others)"
     )
     if not unseen:
         return f"{covered}."

@@ -355,15 +355,15 @@ def by_resemblance(
 ) -> str:
     """Model 4 against its ablation on each group of MNIST-C's corruptions (those that resemble
     its augmentation, :func:`design_words.resembling`, and the others), paired by image, and
-    whether its gain differs between the groups.
+    whether its difference from the ablation differs between the groups.
 
     Args:
         pair: (the ablation, model 4).
         paired: group (``like``, ``unlike``) to :func:`metrics.clustered.paired_comparison` of
             the ablation (A) against model 4 (B), over every seed of each.
         counts: group to how many corruptions it holds.
-        contrast: :func:`mnist_pipeline.evaluation.robustness.group_contrast` (model 4's gain on
-            ``like`` minus its gain on ``unlike``), or ``None``.
+        contrast: :func:`mnist_pipeline.evaluation.robustness.group_contrast` (model 4's
+            difference from the ablation on ``like`` minus that on ``unlike``), or ``None``.
     """
     parts = [
         _paired(f"on {GROUP_WORDS[group].format(n=counts[group])}", result)
@@ -383,7 +383,7 @@ def by_resemblance(
         )
         out += (
             f" Its difference from {specs.label(pair[0])} {differs} (the resembling group's "
-            "difference minus the other's "
+            "difference minus the other's: "
             f"{_signed(contrast['difference'], 1)} points, 95 % interval "
             f"{_signed(contrast['ci_low'], 1)} to {_signed(contrast['ci_high'], 1)}, sign-flip p "
             f"{flips_p(contrast['p_value'], N_RESAMPLES)})."
