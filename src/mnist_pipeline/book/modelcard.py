@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from mnist_pipeline import config
 from mnist_pipeline.book import design_words
+from mnist_pipeline.corruptions import target as target_suite
 from mnist_pipeline.data import nondigits
 from mnist_pipeline.models.augment import TARGET_COVERAGE
 
@@ -34,7 +35,8 @@ def _held_out(det: Mapping) -> str:
         return ""
     listed = ", ".join(f"{det[f'{name}_refused']} of {name.replace('_', ' ')}" for name in named)
     return (
-        f" Of {len(named)} families added after its design was settled, it refuses {listed} "
+        f" Of {len(named)} families added after its design was settled, it and the service's "
+        f"preparation together refuse {listed} "
         "(the target: at least 95\u00a0% of sparse noise and of stripes; none for shapes and "
         "symbols)."
     )
@@ -52,12 +54,15 @@ def times(n: int) -> str:
 def _looks(n: int) -> str:
     """What the ledger says of the champion's spec and its earlier, revised specs."""
     if n <= 1:
-        return "- This spec is the only one of this model to have met the test set (the ledger of the evaluation chapter)."
+        return (
+            "- This spec is the only one of this model to have met the test set (the ledger in "
+            "the evaluation chapter of the project's report)."
+        )
     return (
-        f"- Specs of this model have met the test set {times(n)} (the evaluation chapter's ledger "
-        "counts a spec once, however often it is retrained or rescored): this one, and "
-        f"{n - 1} earlier, revised spec{'' if n == 2 else 's'}; its table of earlier looks lists what each scored, "
-        "earlier results of this spec included."
+        f"- {n} specs of this model have met the test set (the ledger in the evaluation chapter "
+        "of the project's report counts a spec once, however often it is retrained or "
+        f"rescored): this one, and {n - 1} earlier, revised spec{'' if n == 2 else 's'}; its "
+        "table of earlier looks lists what each scored, earlier results of this spec included."
     )
 
 
@@ -76,6 +81,53 @@ def _verdicts(decisions: Mapping[str, object], names: Sequence[str]) -> str:
             said[str(decision)].append(name.replace("_", " "))
     words = {"meets": "met", "misses": "missed"}
     return "".join(f"; {words[d]} for {listed(found)}" for d, found in said.items() if found)
+
+
+def _strength(corruption: target_suite.Corruption) -> str:
+    """``rotation 20 degrees``, ``noise sigma 0.3``: a target-suite corruption at the strength
+    its target is set at."""
+    unit, value = corruption.unit, f"{corruption.target:g}"
+    pixels = "pixel" if value == "1" else "pixels"
+    if unit.startswith("sigma"):
+        said = f"sigma {value}" + (f" {pixels}" if "pixels" in unit else "")
+    elif unit == "factor":
+        said = f"factor {value}"
+    elif unit.endswith("(pixels)"):
+        said = f"{unit.split(' (')[0]} {value} {pixels}"
+    else:
+        said = f"{value} {pixels if unit == 'pixels' else unit}"
+    return f"{corruption.name} {said}"
+
+
+def _calibration(model: Mapping[str, object]) -> str:
+    """The served probabilities' calibration error, and what a temperature would do (it is
+    fitted, never applied)."""
+    temperature = float(str(model["temperature"]))
+    leaning = (
+        "; below 1: the model is under-confident"
+        if temperature < 1
+        else "; above 1: the model is over-confident"
+        if temperature > 1
+        else ""
+    )
+    return (
+        f"- Expected calibration error on test {model['ece']} (15 bins), for the probabilities "
+        f"it serves, which are not rescaled; a temperature fitted on validation "
+        f"({model['temperature']}{leaning}) would bring it to {model['ece_scaled']}, but is not "
+        "applied."
+    )
+
+
+def _against_ablation(values: Mapping[str, Mapping[str, object]], key: str) -> str:
+    """What model 4's design costs and buys against its ablation, as a bullet (the verdict the
+    evaluation generated), when the champion is model 4; ``""`` otherwise."""
+    said = values.get("verdicts", {})
+    if key != "model_4" or "augmentation" not in said:
+        return ""
+    return (
+        "- Against its ablation (the same network trained without its design; a control, never "
+        f"served). {said['augmentation']}\n"
+    )
 
 
 def _seeds(count: object) -> str:
@@ -149,7 +201,8 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             + _verdicts(values.get("decisions", {}), _TARGETED)
             + ")"
             + f"; and {det['letters_refused']} of letters and {det['scribbles_refused']} of "
-            "scribbles, which have no target: some are drawn as digits are (an O as a zero)."
+            "scribbles, which have no target (some are drawn as digits are, an O as a zero; how "
+            "many is not measured)."
             + _held_out(det)
             + " An answer for an image it lets through is still some digit.\n"
             "- **Corrupted digits:** the detector is fitted on clean digits and refuses "
@@ -175,7 +228,7 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             )
         ),
         "Metrics": (
-            f"- Test accuracy {model['test_accuracy']} (95 % Wilson interval "
+            f"- This version (the seed-{config.SEED} run): test accuracy {model['test_accuracy']} (95 % Wilson interval "
             f"{model['test_ci']}), {model['test_errors']} errors; validation "
             f"{model['val_accuracy']}.\n"
             f"- Macro-averaged precision {model['precision_macro']}, recall "
@@ -189,10 +242,13 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             + _looks(int(model["test_looks"]))
         ),
         "Robustness": (
-            f"- The target suite ({robust['n_images']} test images): at least "
-            f"{robust[f'{key}_min']} under "
+            "- The target suite (the project's corruptions at the strengths its targets are set "
+            "at: "
+            + ", ".join(_strength(c) for c in target_suite.CORRUPTIONS.values())
+            + f"; {robust['n_images']} test images): at least {robust[f'{key}_min']} under "
             + (
-                "the corruptions its augmentation covers"
+                "the corruptions whose kind its augmentation produces (beyond its training "
+                "ranges for some, within them for others)"
                 if model["augmented"] == "yes"
                 else "each of its corruptions (the model trained on no augmentation)"
             )
@@ -210,12 +266,10 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             f"over {_seeds(mnistc[f'{key}_seeds'])}, images and seeds resampled), lowest "
             f"{mnistc[f'{key}_worst']} ({mnistc[f'{key}_worst_name']})."
         ),
-        "Calibration": (
-            f"- Expected calibration error on test {model['ece']} (15 bins); a temperature "
-            f"fitted on validation ({model['temperature']}) gives {model['ece_scaled']}."
-        ),
+        "Calibration": _calibration(model),
         "Limitations": (
             _targets(values, key)
+            + _against_ablation(values, key)
             + f"- {model['confident_errors']} of its {model['test_errors']} test errors are made "
             "with a confidence of 99 % or more.\n"
             + (
@@ -233,7 +287,9 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             "http://127.0.0.1:8000/predict`, or draw on the page at http://127.0.0.1:8000.\n"
             f'- Python: `mlflow.pyfunc.load_model("models:/{config.registered_model()}@'
             f'{config.CHAMPION_ALIAS}")`, inputs shaped (n, 28, 28, 1) in [0, 1], white ink on '
-            "black; the output is ten probabilities per image."
+            "black; the output is ten probabilities per image. This route applies neither the "
+            'service\'s preparation of an upload nor the "not a digit" detector (`detector.json`, '
+            "an artifact of the version's run, which the service loads beside the model)."
         ),
     }
     return "\n\n".join(f"## {name}\n\n{body[name]}" for name in SECTIONS) + "\n"
