@@ -24,7 +24,7 @@ layers = keras.layers
 
 @keras.saving.register_keras_serializable(package="mnist_pipeline")
 class RandomStrokeWidth(layers.Layer):
-    """Make each image's strokes a pixel thicker or thinner at random, in training only.
+    """Make strokes a pixel thicker or thinner on each side at random, in training only.
 
     With probability ``rate`` a 3x3 grey dilation (thicker), with probability ``rate`` a 3x3
     grey erosion (thinner), else nothing: pens and scanners differ in stroke width.
@@ -148,7 +148,7 @@ def augmentation(policy: str = "geometric") -> keras.Sequential:
     ``ImageDataGenerator`` did; shifts up to 12 % of the frame (the card's 20 % moves a digit
     by up to 5.6 pixels, beyond MNIST's 4-pixel margin around its 20-pixel box); a frame scale from 0.9 to 1.3 (the digit
     between 0.77 and 1.11 times its size), all in
-    one resampling (:class:`RandomAffine`); strokes a pixel thicker or thinner; clipped noise
+    one resampling (:class:`RandomAffine`); strokes a pixel thicker or thinner on each side; clipped noise
     as on a bad scan. ``photometric`` adds a soft blur and poor lighting (lower contrast over
     a smooth grey background); ``occlusion`` adds random erasing. None of them is one of
     MNIST-C's corruption functions or uses its parameters: MNIST-C stays a test.
