@@ -100,6 +100,41 @@ def test_readers_see_every_candidate_and_which_was_chosen():
     assert values["chosen"] == "geometric" and values["plain_suite"] == "80.0\u00a0%"
 
 
+def test_the_sentence_says_how_close_the_choice_came_to_another():
+    n_val = 6000
+    rows = {  # plain is the best on clean digits; photometric sits exactly at the margin's edge
+        "plain": {"val_accuracy": 5918 / n_val, "suite_mean": 0.867},
+        "geometric": {"val_accuracy": 5878 / n_val, "suite_mean": 0.95710},
+        "photometric": {"val_accuracy": 5858 / n_val, "suite_mean": 0.95737},
+    }
+    found = selection.Selection(
+        pd.DataFrame.from_dict(rows, orient="index"), "photometric", "p", n_val=n_val
+    )
+    sentence = found.describe()
+    assert (
+        "The runner-up, `geometric`, is 0.03 points behind on the suite mean, the same at the "
+        "table's rounding." in sentence
+    )
+    assert (
+        "at the margin's edge: one more clean validation error would have excluded it" in sentence
+    )
+    rows["photometric"]["val_accuracy"] = 5861 / n_val  # 3 images inside
+    rows["geometric"]["suite_mean"] = 0.94
+    inside = selection.Selection(
+        pd.DataFrame.from_dict(rows, orient="index"), "photometric", "p", n_val=n_val
+    ).describe()
+    assert "is 3 images inside the margin" in inside and "same at the table's" not in inside
+    rows["photometric"]["val_accuracy"] = 5900 / n_val  # far inside: not said
+    far = selection.Selection(
+        pd.DataFrame.from_dict(rows, orient="index"), "photometric", "p", n_val=n_val
+    ).describe()
+    assert "inside the margin" not in far and "edge" not in far
+    unknown = selection.Selection(  # no count of validation images: the edge is not said
+        pd.DataFrame.from_dict(rows, orient="index"), "photometric", "p"
+    ).describe()
+    assert "margin's edge" not in unknown and "The runner-up" in unknown
+
+
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text())
     names = set()

@@ -31,6 +31,8 @@ KIND = "selection"  # the kind tag of a candidate's run, and of their parent
 # slows learning on clean digits, and 0.3 points excluded every augmented design (the book
 # says so).
 CLEAN_MARGIN = 0.01
+# A chosen design this few clean validation images inside the margin is said to be near its edge.
+NEAR_EDGE = 5
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Selection:
     n_images: int = 0
     seed: int = config.SEED
     margin: float = CLEAN_MARGIN
+    n_val: int = 0  # the clean validation images; 0: not known, and the margin's edge not said
 
     def describe(self) -> str:
         """The rule and its outcome in one sentence, from the table."""
@@ -58,8 +61,38 @@ class Selection:
             f"validation suite ({100 * row['suite_mean']:.1f} %, clean "
             f"{100 * row['val_accuracy']:.2f} %). Each trained once, on seed {self.seed}, for "
             f"{self.epochs} epoch(s) on {self.n_train:,} images: the ranking of close candidates "
-            "could change with another seed or the full budget."
+            "could change with another seed or the full budget." + self._how_close(best)
         )
+
+    def _how_close(self, best: float) -> str:
+        """How near the choice came to another: the runner-up's suite mean, and, within
+        :data:`NEAR_EDGE` images, how far the chosen design's clean accuracy is inside the
+        margin."""
+        eligible = self.table[self.table["val_accuracy"] >= best - self.margin]
+        ranked = eligible.sort_values("suite_mean", ascending=False)
+        said = ""
+        if len(ranked) > 1:
+            second = ranked.index[1]
+            gap = 100 * (ranked["suite_mean"].iloc[0] - ranked["suite_mean"].iloc[1])
+            tie = round(100 * ranked["suite_mean"].iloc[0], 1) == round(
+                100 * ranked["suite_mean"].iloc[1], 1
+            )
+            said += (
+                f" The runner-up, `{second}`, is {gap:.2f} points behind on the suite mean"
+                + (", the same at the table's rounding" if tie else "")
+                + "."
+            )
+        inside = (self.table.loc[self.chosen, "val_accuracy"] - (best - self.margin)) * self.n_val
+        if self.n_val and inside < NEAR_EDGE:
+            images = round(inside)
+            said += (
+                f" `{self.chosen}`'s clean accuracy is at the margin's edge: one more clean "
+                "validation error would have excluded it."
+                if images < 1
+                else f" `{self.chosen}`'s clean accuracy is {images} image{'s' if images > 1 else ''} "
+                "inside the margin."
+            )
+        return said
 
     def for_readers(self) -> pd.DataFrame:
         """One row per candidate: what it adds, clean accuracy, the suite's mean and its
@@ -215,5 +248,12 @@ def select(
         chosen = choose(table)
         tracking.log_params({"chosen": chosen})
     return Selection(
-        table, chosen, parent.info.run_id, len(train_on.x_train), epochs, len(images), seed
+        table,
+        chosen,
+        parent.info.run_id,
+        len(train_on.x_train),
+        epochs,
+        len(images),
+        seed,
+        n_val=len(train_on.x_val),
     )
