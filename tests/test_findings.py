@@ -267,8 +267,11 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
     ablated["verdicts"] = {"augmentation": "Compared with the ablation, model 4 is less accurate."}
     assert (
         "- Against its ablation (the same network trained without its design; a control, never "
-        "served). Compared with the ablation, model 4 is less accurate." in modelcard.build(ablated)
+        "served). Compared with the ablation, model 4 is less accurate.\n"
+        in modelcard.build(ablated)
     )
+    ablated["verdicts"]["augmentation_by_resemblance"] = "Against the ablation, it is more."
+    assert "is less accurate. Against the ablation, it is more.\n" in modelcard.build(ablated)
     assert card.count("never saw in training") == 1
     with_seeds = modelcard.build(card_values(with_seeds=True))
     assert "99.50 ± 0.03\u00a0%" in with_seeds and "One training seed" not in with_seeds

@@ -61,8 +61,9 @@ def _looks(n: int) -> str:
     return (
         f"- {n} specs of this model have met the test set (the ledger in the evaluation chapter "
         "of the project's report counts a spec once, however often it is retrained or "
-        f"rescored): this one, and {n - 1} earlier, revised spec{'' if n == 2 else 's'}; its "
-        "table of earlier looks lists what each scored, earlier results of this spec included."
+        f"rescored): this one, and {n - 1} earlier, revised spec{'' if n == 2 else 's'}; the "
+        "chapter's table of earlier looks lists what each scored, earlier results of this spec "
+        "included."
     )
 
 
@@ -119,14 +120,18 @@ def _calibration(model: Mapping[str, object]) -> str:
 
 
 def _against_ablation(values: Mapping[str, Mapping[str, object]], key: str) -> str:
-    """What model 4's design costs and buys against its ablation, as a bullet (the verdict the
-    evaluation generated), when the champion is model 4; ``""`` otherwise."""
+    """What model 4's design costs and buys against its ablation, as a bullet (the verdicts the
+    evaluation generated, overall and split by resemblance), when the champion is model 4;
+    ``""`` otherwise."""
     said = values.get("verdicts", {})
     if key != "model_4" or "augmentation" not in said:
         return ""
+    split = said.get("augmentation_by_resemblance")
     return (
         "- Against its ablation (the same network trained without its design; a control, never "
-        f"served). {said['augmentation']}\n"
+        f"served). {said['augmentation']}"
+        + (f" {split}" if split else "")  # it names both groups of MNIST-C's corruptions
+        + "\n"
     )
 
 

@@ -172,9 +172,9 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
     se = metrics.standard_error(champion["val_accuracy"], n_val)
     if best["val_accuracy"] > champion["val_accuracy"]:  # the one-standard-error rule at work
         gap = best["val_accuracy"] - champion["val_accuracy"]
-        # the rule's band is one standard error of the best accuracy below it, in images
-        band = metrics.standard_error(best["val_accuracy"], n_val)
-        inside = (champion["val_accuracy"] - (best["val_accuracy"] - band)) * n_val
+        # the rule's band: one standard error of the best accuracy, below it (in images)
+        se = metrics.standard_error(best["val_accuracy"], n_val)
+        inside = (champion["val_accuracy"] - (best["val_accuracy"] - se)) * n_val
         edge = (
             f"; it lies {inside:.1f} of an image inside the rule's band, so one more validation "
             "error would have put it outside"
@@ -186,7 +186,7 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
             + (
                 f" {specs.label(best['model_key']).capitalize()} is more accurate on validation by "
                 f"{100 * gap:.2f} points ({_images(int(champion['val_errors'] - best['val_errors']))}"
-                f"), within one standard error of about {100 * se:.2f} points, and has "
+                f"), within one standard error of its accuracy, about {100 * se:.2f} points, and has "
                 f"{int(best['n_parameters']):,} parameters against {int(champion['n_parameters']):,}: "
                 f"the rule takes the smaller model{edge}."
             )
