@@ -221,8 +221,8 @@ def mnistc_resemblance(architecture: str, mnistc: pd.DataFrame) -> str:
     return (
         f" Of MNIST-C's {len(present)} corruptions, {len(like)} "
         f"{'resembles' if len(like) == 1 else 'resemble'} what its augmentation does, so "
-        "this mean is not a blind test of robustness; the evaluation also gives it split "
-        "into those and the others."
+        "this mean is not a blind test of robustness; the evaluation chapter of the project's report "
+        "also gives it split into those and the others."
     )
 
 
