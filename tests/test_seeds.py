@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from mnist_pipeline.book import narrate
 from mnist_pipeline import config, tracking
+from mnist_pipeline.book import narrate
 from mnist_pipeline.evaluation import seeds
 from mnist_pipeline.models import specs
 
@@ -82,7 +82,10 @@ def test_describe_says_a_candidate_is_judged_on_seed_42_and_a_control_is_never_a
     other = seeds.describe(
         "a dense network (MLP)", spread, group="baseline", best_baseline="pca_svm"
     )
-    assert f"not the baseline most accurate on validation ({narrate.lower_first(specs.label('pca_svm'))} is)" in other
+    assert (
+        f"not the baseline most accurate on validation ({narrate.lower_first(specs.label('pca_svm'))} is)"
+        in other
+    )
     assert "enters neither the plots" in other and "If it is" not in other
     # the ablation is a control: compared with model 4, never a candidate for champion
     for control in (
