@@ -27,7 +27,7 @@ EXCLUDES := $(if $(filter gpu,$(TF_BUILD)),--excludes <(echo tensorflow-cpu))
 KERNEL := mnist-pipeline
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 # The budget of the series (src/mnist_pipeline/config.py): full, the study's protocol (the default),
-# or smoke, every code path in minutes. A smoke run logs to its own MLflow experiment, registered
+# or smoke, the same code in minutes. A smoke run logs to its own MLflow experiment, registered
 # model and Optuna study, and `make notebooks PROFILE=smoke` writes its executed copies to
 # build/smoke/notebooks/, never over the committed chapters.
 PROFILE ?= full
@@ -110,7 +110,7 @@ report: $(STAMP) ## render the Quarto book (HTML and PDF) into _book/
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(PY)" quarto render
 
 # PYTEST_ARGS passes options through, e.g. PYTEST_ARGS=--durations=25 to list where the time went.
-# The notebooks run under the smoke profile with --nbval-lax: every code path, a small budget;
+# The notebooks run under the smoke profile with --nbval-lax: the same code, a small budget;
 # only cells tagged nbval-check-output (outputs no profile changes) are compared, and each
 # chapter's own checks fail loudly. tests/test_reproduction.py then checks that the smoke run
 # wrote every section and verdict of the committed _variables.yml.
