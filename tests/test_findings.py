@@ -99,6 +99,8 @@ def test_robustness_and_mnistc_sections_read_their_tables():
     assert (
         findings.robustness_section(target, ["model_4"], 2000, ())["model_4_min"] == "79.0\u00a0%"
     )
+    seeded = target.assign(n_seeds=3)  # the suite table's means over seeds: their count kept
+    assert findings.robustness_section(seeded, ["model_4"], 2000, ())["model_4_seeds"] == 3
     mnistc = pd.DataFrame(
         {
             "corruption": ["fog", "stripe", "mean"],
@@ -273,6 +275,23 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
     ablated["verdicts"]["augmentation_by_resemblance"] = "Against the ablation, it is more."
     assert "is less accurate. Against the ablation, it is more.\n" in modelcard.build(ablated)
     assert card.count("never saw in training") == 1
+    # the target-suite target stated and judged; the pixel scale of its strengths given
+    assert "(its target: at least 95\u00a0% under each, met)" in card
+    assert "pixel values in [0, 1]; 2,000 test images" in card
+    missed = card_values(False)
+    missed["robustness"] |= {"model_4_min": "94.9\u00a0%", "model_4_seeds": 3}
+    assert "(the mean of 3 seeds; its target: at least 95\u00a0% under each, missed)" in (
+        modelcard.build(missed)
+    )
+    # the ablation's accuracy under the champion's worst MNIST-C corruption, when recorded
+    assert "lowest 60.0\u00a0% (fog)." in card
+    ablation = card_values(False)
+    ablation["mnistc_model_4_no_aug"] = {"fog": "88.0\u00a0%"}
+    assert (
+        "lowest 60.0\u00a0% (fog; its ablation, the same network without its design, scores "
+        "88.0\u00a0% there)." in modelcard.build(ablation)
+    )
+    assert "a float32 array shaped (n, 28, 28, 1)" in card
     with_seeds = modelcard.build(card_values(with_seeds=True))
     assert "99.50 ± 0.03\u00a0%" in with_seeds and "One training seed" not in with_seeds
     values = card_values(False)

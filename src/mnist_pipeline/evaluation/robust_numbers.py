@@ -27,6 +27,8 @@ def robustness_section(
         seen = rows[~rows["corruption"].isin(never)]
         lowest = (seen if len(seen) else rows)["accuracy"].min()  # no augmentation: over all
         values[f"{key}_min"] = pct(float(lowest), 1)
+        if "n_seeds" in rows:  # each corruption's accuracy is the mean over the model's seeds
+            values[f"{key}_seeds"] = int(rows["n_seeds"].max())
         for name in never:
             values[f"{key}_{name}"] = pct(
                 float(rows.loc[rows["corruption"] == name, "accuracy"].iloc[0]), 1
