@@ -46,7 +46,10 @@ def test_the_profile_says_the_search_s_budget_apart_from_the_models():
     assert search in text
     assert f"{full.selection_epochs} epochs on {full.selection_train:,} training images" in text
     # the candidates are scored on corrupted validation images; test images only in evaluation
-    assert f"scored on {full.selection_images:,} corrupted validation images" in text
+    assert (
+        f"scored on the clean validation images and on {full.selection_images:,} of them corrupted"
+        in text
+    )
     assert f"the evaluation corrupts {full.n_corrupted:,} test images" in text
     one = config.Profile("x", None, None, (42,), 3, 1, 500, 10, None, 1, 10).describe()
     assert "3 trials of 1 epoch on 500 training images" in one

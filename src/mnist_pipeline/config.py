@@ -168,7 +168,8 @@ class Profile:
             f"{self.search_trials} trials of {budget(self.search_train, self.search_epochs)} "
             f"each; each candidate design of model 4 trains "
             f"{budget(self.selection_train, self.selection_epochs)} and is scored on "
-            f"{self.selection_images:,} corrupted validation images; the evaluation corrupts "
+            f"the clean validation images and on {self.selection_images:,} of them corrupted; "
+            "the evaluation corrupts "
             f"{self.n_corrupted:,} test images per corruption."
         )
 

@@ -72,8 +72,8 @@ def digit_grid(
     wider than its image is broken onto two lines (:func:`_wrap_caption`), and the rows are
     spaced for the longest caption so that no title runs into its neighbours or off the canvas.
 
-    Grey levels are drawn on a fixed scale, black at 0 and white at 1 (at 255 for integer
-    images), never stretched to each image's own range: a low-contrast image looks as faint
+    Grey levels are drawn on a fixed scale, reversed as on paper (``gray_r``): white at 0, dark
+    ink at 1 (at 255 for integer images), never stretched to each image's own range: a low-contrast image looks as faint
     as it is.
 
     Args:
