@@ -251,7 +251,9 @@ def _batch_words(trials: pd.DataFrame, size: int) -> str:
         n = len(done)
         return f"batch {size}: {n} trial{'' if n == 1 else 's'}, median {narrate.pct(done['value'].median())}"
     stopped = len(drawn)
-    return f"batch {size}: no completed trial" + (f", {stopped} pruned" if stopped else ", none drawn")
+    return f"batch {size}: no completed trial" + (
+        f", {stopped} pruned" if stopped else ", none drawn"
+    )
 
 
 def outcome(
