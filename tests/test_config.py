@@ -40,7 +40,7 @@ def test_the_profile_says_the_search_s_budget_apart_from_the_models():
     assert "the models train on all training images" in text
     # the search does not use all training images: its own images and epochs are named
     search = (
-        f"the search runs {full.search_trials} trials of {full.search_epochs} epochs on "
+        f"the search runs {full.search_trials} trials of up to {full.search_epochs} epochs on "
         f"{full.search_train:,} training images each"
     )
     assert search in text
@@ -52,7 +52,7 @@ def test_the_profile_says_the_search_s_budget_apart_from_the_models():
     )
     assert f"the evaluation corrupts {full.n_corrupted:,} test images" in text
     one = config.Profile("x", None, None, (42,), 3, 1, 500, 10, None, 1, 10).describe()
-    assert "3 trials of 1 epoch on 500 training images" in one
+    assert "3 trials of up to 1 epoch on 500 training images" in one
     assert "trains 1 epoch on all training images" in one
 
 
