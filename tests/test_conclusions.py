@@ -41,6 +41,7 @@ def committed() -> dict:
         "verdicts": {"step_1_2": "Model 2 is better than model 1: McNemar p = 5.4e-05."},
         "provenance": {"machine": "AMD EPYC", "date": "2025-01-01", "total_time": "60 minutes"},
         "own_images": {"accuracy": "100 %", "n": 20},
+        "detector": {"mnistc_refused_mean": "32.0 %"},
     }
 
 
@@ -113,6 +114,8 @@ def test_a_missing_decision_fails_and_a_new_one_is_a_note():
         ("mnistc", "model_4_worst", "25.1 %", True),  # a single corruption, 4 points
         ("mnistc", "model_4_mean", "86.3 %", True),  # 1.5 points
         ("mnistc", "model_4_mean", "87.8 %", False),  # 3 points
+        # a refusal share, not an accuracy: the detector's decision codes compare it
+        ("detector", "mnistc_refused_mean", "35.0 %", True),
     ],
 )
 def test_accuracies_within_their_tolerance(section, key, value, ok):
