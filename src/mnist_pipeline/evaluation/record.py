@@ -15,7 +15,7 @@ def log(result, looks: Mapping[str, str], card: str, experiment: str | None = No
 
     The run links the training runs it scored by their ids, records which specs met the test
     set (``looks``, :mod:`mnist_pipeline.evaluation.ledger`) and the champion rule actually used, and
-    carries the test metrics, the chapter's tables and two figures, and the card
+    carries the test metrics, the chapter's tables and its robustness figure, and the card
     (``model_card.md``).
 
     Args:
