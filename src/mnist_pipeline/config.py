@@ -190,7 +190,7 @@ PROFILES = {
         selection_epochs=4,
         selection_images=2_000,
     ),
-    # Every code path in minutes: the code is checked, not the study.
+    # The same code in minutes (paths such as pruning need the full budget): the code is checked, not the study.
     "smoke": Profile(
         name="smoke",
         n_train=4_000,
