@@ -90,7 +90,7 @@ class Profile:
     """A budget for the whole series: how much data, how many epochs, seeds and trials.
 
     A profile changes budgets only, never an architecture, a rule or a code path: ``full`` is
-    the study's protocol, ``smoke`` runs every path of it on a small budget in minutes, to check
+    the study's protocol, ``smoke`` runs its code on a small budget (pruning aside) in minutes, to check
     the code (``make test``). Each profile logs to its own MLflow experiment, registered model
     and Optuna study, so that a smoke run never becomes a latest run, a champion or a look at
     the test set of the full study.
