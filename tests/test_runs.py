@@ -73,3 +73,20 @@ def test_the_compared_runs_read_latest_runs_too():
     table = runs.compared_table(latest)
     assert list(table.index) == ["model 2", "Logistic regression on pixels"]
     assert table.loc["model 2", "training (s)"] == "1,234"
+
+
+def test_the_runs_table_names_the_original_study_s_group_for_readers():
+    evaluated = pd.DataFrame(
+        {
+            "model_key": ["model_1", "logistic"],
+            "group": ["study", "baseline"],
+            "n_parameters": [693_962, 7_850],
+            "epochs": [5, 0],
+            "val_accuracy": [0.98283, 0.9188],
+            "val_errors": [103, 487],
+            "training_seconds": [136.5, 5.06],
+            "model_version": ["1", "2"],
+        }
+    )
+    table = runs.runs_table(evaluated)
+    assert list(table["group"]) == ["original study", "baseline"]

@@ -217,12 +217,16 @@ def validation_table(results: Sequence) -> pd.DataFrame:
     ).set_index("model")
 
 
+#: A group's name for readers, where its key alone would be ambiguous ("study": whose?).
+GROUP_WORDS = {"study": "original study"}
+
+
 def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
     """The training runs evaluated, for readers: group, size, validation, time, registry version."""
     return pd.DataFrame(
         {
             "model": [specs.label(k) for k in runs["model_key"]],
-            "group": runs["group"],
+            "group": [GROUP_WORDS.get(g, g) for g in runs["group"]],
             "parameters": [f"{n:,}" for n in runs["n_parameters"]],
             "epochs": [str(e) if e else "-" for e in runs["epochs"]],
             "validation": [narrate.pct(a) for a in runs["val_accuracy"]],
