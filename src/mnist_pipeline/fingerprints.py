@@ -1,7 +1,8 @@
 """Fingerprints of code: a notebook's code cells and the package's modules, blind to all else.
 
-A fingerprint changes when what runs changes, and only then: prose, comments, docstrings,
-formatting and outputs do not count. Standard library only.
+A module's fingerprint changes when what runs changes, and only then: comments, docstrings and
+formatting do not count. A notebook's is blind to markdown, outputs and Quarto's ``#|`` options,
+but counts a code cell's comments and layout. Standard library only.
 """
 
 from __future__ import annotations
