@@ -42,6 +42,11 @@ def test_read_curves_says_when_validation_loss_is_still_falling():
     assert "peaks at 97.00\u00a0% after epoch 3" in text
 
 
+def test_read_curves_names_every_epoch_that_reaches_the_peak():
+    tied = history([0.5, 0.4, 0.3]) | {"val_accuracy": [0.95, 0.9898, 0.9898]}
+    assert "peaks at 98.98\u00a0% after epochs 2 and 3;" in narrate.read_curves(tied)
+
+
 def test_batchnorm_recalibration_counts_the_errors_before_and_after():
     val = {"accuracy": 0.9935, "errors": 39, "n": 6000}
     text = narrate.batchnorm_recalibration(0.993, val, 10_000)

@@ -86,10 +86,14 @@ def read_curves(history: Mapping[str, list[float]]) -> str:
             "cannot say whether that rise is overfitting or noise."
         )
     val_acc = np.asarray(history["val_accuracy"])
+    best = [str(i + 1) for i in np.flatnonzero(val_acc == val_acc.max())]  # ties: every epoch
+    epochs = (
+        f"epoch {best[0]}" if len(best) == 1 else f"epochs {', '.join(best[:-1])} and {best[-1]}"
+    )
     return (
         f"Training loss falls from {loss[0]:.4f} after the first epoch to {loss[-1]:.4f}. "
-        f"{loss_part} Validation accuracy peaks at {pct(val_acc.max())} after epoch "
-        f"{int(val_acc.argmax()) + 1}; in the last epoch the training accuracy (Keras' average "
+        f"{loss_part} Validation accuracy peaks at {pct(val_acc.max())} after "
+        f"{epochs}; in the last epoch the training accuracy (Keras' average "
         f"over the epoch's batches, in training mode) is {pct(history['accuracy'][-1])}, against "
         f"{pct(val_acc[-1])} on validation after it."
     )
