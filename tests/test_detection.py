@@ -117,6 +117,7 @@ def test_held_out_families_are_marked_judged_on_their_own_targets_and_said_apart
         table, detection.HELD_OUT_MUST_REFUSE, detection.HELD_OUT_HARD, 0.95
     )
     assert said.startswith("On 4 families added after the detector's design was settled")
+    assert "it and the service's preparation together refuse" in said  # the combined shares
     assert "sparse noise 100.0\u00a0%" in said and "meets the target" in said
     assert "stripes 80.0\u00a0%" in said and "misses the target" in said
     assert "sparse noise" in said and "reaches below" not in said  # 100 of 100: clear

@@ -225,7 +225,11 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
         assert value in card
     assert "One training seed" in card
     assert "refuses 1.1\u00a0% of clean test digits" in card and "40.0\u00a0% of letters" in card
-    assert "refuses 12.0\u00a0% of MNIST-C's corrupted digits on average, up to 30.0" in card
+    assert (
+        "refuses 12.0\u00a0% of MNIST-C's corrupted digits, given to it as they are (not "
+        "prepared as an upload), on average, up to 30.0" in card
+    )
+    assert "still returns a digit, so a client must read `is_digit`" in card
     assert "over 5 of the model's layers" in card
     assert "the two together refuse" in card and "of each of these four)" in card
     decided = card_values(with_seeds=False)

@@ -273,7 +273,8 @@ def held_out_refusals(
 
     return (
         f"On {len(named)} families added after the detector's design was settled, with their "
-        f"targets fixed before it scored them (one draw of images, one threshold), it refuses "
+        f"targets fixed before it scored them (one draw of images, one threshold), it and the "
+        "service's preparation together refuse "
         f"{'; '.join(said(n) for n in named)}."
     )
 
