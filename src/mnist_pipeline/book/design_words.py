@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from mnist_pipeline.book.narrate import and_list
 from mnist_pipeline.models.augment import POLICIES
 from mnist_pipeline.models.designs import DESIGNS
 
@@ -57,10 +58,6 @@ def resembling(design: str | None) -> tuple[str, ...]:
     return tuple(c for layer in chain for c in RESEMBLES.get(layer, ("", ()))[1])
 
 
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def resemblance(layers: Iterable[str]) -> str:
     """Which MNIST-C corruptions resemble which of ``layers`` (an augmentation's, in order):
     ``"brightness and fog resemble the augmentation's lighting and contrast changes; shot noise
@@ -69,7 +66,7 @@ def resemblance(layers: Iterable[str]) -> str:
     for layer in layers:
         words, corruptions = RESEMBLES.get(layer, ("", ()))
         if corruptions:
-            names = _and([c.replace("_", " ") for c in corruptions])
+            names = and_list([c.replace("_", " ") for c in corruptions])
             # the first clause carries the verb; the others leave it out ("...; blur its blur")
             verb = " resemble" if len(corruptions) > 1 else " resembles"
             whose = " its" if clauses else f"{verb} the augmentation's"

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from mnist_pipeline import config
 from mnist_pipeline.book import design_words
+from mnist_pipeline.book.narrate import and_list
 from mnist_pipeline.corruptions import target as target_suite
 from mnist_pipeline.data import nondigits
 from mnist_pipeline.models.augment import TARGET_COVERAGE
@@ -72,16 +73,13 @@ def _verdicts(decisions: Mapping[str, object], names: Sequence[str]) -> str:
     target decisions for ``names``, from the ``decisions`` of the values; ``""`` when none is
     recorded."""
 
-    def listed(found: list[str]) -> str:
-        return found[0] if len(found) == 1 else f"{', '.join(found[:-1])} and {found[-1]}"
-
     said: dict[str, list[str]] = {"meets": [], "misses": []}
     for name in names:
         decision = decisions.get(f"detector_{name}")
         if decision in said:
             said[str(decision)].append(name.replace("_", " "))
     words = {"meets": "met", "misses": "missed"}
-    return "".join(f"; {words[d]} for {listed(found)}" for d, found in said.items() if found)
+    return "".join(f"; {words[d]} for {and_list(found)}" for d, found in said.items() if found)
 
 
 def _strength(corruption: target_suite.Corruption) -> str:

@@ -47,6 +47,11 @@ def duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} minutes"
 
 
+def and_list(names: list[str]) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``: names joined as a sentence lists them."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def interval(low: float, high: float, digits: int = 2) -> str:
     """A 95 % interval of two fractions, in percent: ``"99.33 to 99.61\u00a0%"``."""
     return f"{100 * low:.{digits}f} to {100 * high:.{digits}f}\u00a0%"
@@ -87,9 +92,7 @@ def read_curves(history: Mapping[str, list[float]]) -> str:
         )
     val_acc = np.asarray(history["val_accuracy"])
     best = [str(i + 1) for i in np.flatnonzero(val_acc == val_acc.max())]  # ties: every epoch
-    epochs = (
-        f"epoch {best[0]}" if len(best) == 1 else f"epochs {', '.join(best[:-1])} and {best[-1]}"
-    )
+    epochs = f"epoch{'' if len(best) == 1 else 's'} {and_list(best)}"
     return (
         f"Training loss falls from {loss[0]:.4f} after the first epoch to {loss[-1]:.4f}. "
         f"{loss_part} Validation accuracy peaks at {pct(val_acc.max())} after "
