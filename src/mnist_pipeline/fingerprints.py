@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # notebooks are read by the caller: nbformat alone takes seco
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 # The service (HTTP API, client, benchmark): globs matched whole against POSIX paths relative to
-# the package. It changes no result, so package_fingerprint() leaves it out: no re-execution.
+# the package. It computes no model, evaluation or _variables.yml figure (chapter 11's outputs do come
+# from it), so package_fingerprint() leaves it out: no re-execution.
 SERVICE_PARTS = ("serve/*",)
 
 
