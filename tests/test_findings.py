@@ -323,6 +323,24 @@ def test_the_card_names_the_mnistc_corruptions_that_resemble_the_chosen_augmenta
     assert "resemble" not in modelcard.build(plain)
 
 
+def test_the_card_says_how_close_the_champion_and_its_design_were_chosen():
+    values = card_values(False)
+    card = modelcard.build(values)
+    chosen = next(line for line in card.splitlines() if "Chosen on validation only" in line)
+    assert chosen.endswith("one-standard-error rule: x.")  # no margin given, none said
+    values["champion"]["rule_margin"] = "Model 2 is 0.12 points more accurate on validation."
+    chosen = next(
+        line for line in modelcard.build(values).splitlines() if "Chosen on validation" in line
+    )
+    assert chosen.endswith("rule: x. Model 2 is 0.12 points more accurate on validation.")
+    values["model_4"] |= findings.design_fields("robust_cnn_photometric")
+    training = next(
+        line for line in modelcard.build(values).splitlines() if line.startswith("- Training aug")
+    )
+    assert "best mean over a corrupted validation suite" in training and "one seed" in training
+    assert "reproducible" not in card  # no reproduction at the card's package is on record
+
+
 def test_the_card_states_model_4_s_target_verdicts_under_its_limitations():
     values = card_values(False)
     assert "Its targets" not in modelcard.build(values)  # no verdicts given, no bullet
@@ -422,6 +440,28 @@ def test_the_mnistc_verdict_says_how_many_corruptions_resemble_the_augmentation(
     assert design_words.resembling("plain") == ()
     assert findings.mnistc_resemblance("robust_cnn_plain", mnistc) == ""
     assert findings.mnistc_resemblance("something_else", mnistc) == ""
+    # read inside the evaluation chapter, it points at the split's table, not at the chapter
+    here = findings.mnistc_resemblance("robust_cnn_photometric", mnistc, where="@tbl-split, below,")
+    assert "; @tbl-split, below, also gives it split" in here and "evaluation chapter" not in here
+
+
+def test_timing_noise_is_the_factor_between_two_identical_networks_per_time_column():
+    table = pd.DataFrame(
+        {
+            "model": ["model 1", "model 4", "the ablation"],
+            "parameters": ["693,962", "82,522", "82,522"],
+            "1 image (ms)": ["7.34", "24.2", "34.7"],
+            "1,000 images (ms)": ["229", "319", "314"],
+        }
+    ).set_index("model")
+    said = findings.timing_noise(table)
+    assert said.startswith("Model 4 and the ablation, the same network at inference, differ by")
+    assert "a factor of 1.43 for 1 image and 1.02 for 1,000 images in this run" in said
+    slower_first = table.rename(index={"model 4": "x", "the ablation": "model 4"})
+    slower_first = slower_first.rename(index={"x": "the ablation"})
+    assert "1.43 for 1 image" in findings.timing_noise(slower_first)  # the factor is >= 1
+    with pytest.raises(KeyError):
+        findings.timing_noise(table.drop(index="the ablation"))
 
 
 def test_the_mnistc_split_table_has_a_row_per_group_and_a_column_per_model():

@@ -172,6 +172,27 @@ def test_champion_choice_says_when_the_champion_is_less_than_an_image_inside_the
     assert "one more validation error would have put it outside" in text
 
 
+def test_rule_margin_says_how_close_the_rule_s_choice_was_for_the_card():
+    runs = runs_table(
+        {"model_key": "model_4", "val_accuracy": 5934 / 6000, "n_parameters": 82_522},
+        {"model_key": "model_2", "val_accuracy": 5941 / 6000, "n_parameters": 225_034},
+    )
+    text = narrate.rule_margin(runs, runs.iloc[0], n_val=6000)
+    assert text.startswith(
+        "Model 2 is 0.12 points more accurate on validation (7 images, one seed)"
+    )
+    assert "model 4, the smaller, lies 0.6 of an image inside the rule's band" in text
+    assert "would have put it outside" in text
+    wider = runs_table(
+        {"model_key": "model_2", "val_accuracy": 0.9900, "n_parameters": 225_034},
+        {"model_key": "model_3", "val_accuracy": 0.9905, "n_parameters": 431_626},
+    )
+    far = narrate.rule_margin(wider, wider.iloc[0], n_val=6000)
+    assert "4.5 images inside the rule's band" in far and "outside" not in far
+    # the champion is also the most accurate: nothing to say
+    assert narrate.rule_margin(wider, wider.iloc[1], n_val=6000) == ""
+
+
 def test_champion_choice_names_an_ablation_as_a_control_not_a_runner_up():
     runs = runs_table(
         {"model_key": "model_4", "val_accuracy": 0.9937, "n_parameters": 346_026},  # 38 errors

@@ -157,6 +157,40 @@ def compare_errors(title: str, errors: int, n_parameters: int, earlier: Mapping)
     )
 
 
+def _band(best: pd.Series, champion: pd.Series, n_val: int) -> tuple[float, float, float]:
+    """The one-standard-error rule's band below ``best``'s validation accuracy: ``best``'s lead
+    over ``champion``, the standard error of ``best``'s accuracy, and how far inside the band
+    ``champion`` lies, in validation images."""
+    gap = best["val_accuracy"] - champion["val_accuracy"]
+    se = metrics.standard_error(best["val_accuracy"], n_val)
+    return gap, se, (champion["val_accuracy"] - (best["val_accuracy"] - se)) * n_val
+
+
+def rule_margin(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
+    """How close the one-standard-error rule's choice was, in a sentence for the model card:
+    the more accurate candidate it passed over and how far inside the rule's band the champion
+    lies; ``""`` when no candidate is more accurate on validation than the champion."""
+    pool = specs.candidates(runs)
+    others = pool[pool["model_key"] != champion["model_key"]]
+    if others.empty:
+        return ""
+    best = others.sort_values("val_accuracy", ascending=False).iloc[0]
+    if best["val_accuracy"] <= champion["val_accuracy"]:
+        return ""
+    gap, _, inside = _band(best, champion, n_val)
+    where = (
+        f"{inside:.1f} of an image inside the rule's band, so one more validation error would "
+        "have put it outside"
+        if inside < 1
+        else f"{inside:.1f} images inside the rule's band"
+    )
+    return (
+        f"{specs.label(best['model_key']).capitalize()} is {100 * gap:.2f} points more accurate "
+        f"on validation ({_images(int(champion['val_errors'] - best['val_errors']))}, one seed); "
+        f"{specs.label(champion['model_key'])}, the smaller, lies {where}."
+    )
+
+
 def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
     """Which model won on validation, by how much, whether that margin means anything, and
     which runs were controls rather than candidates (:data:`specs.CONTROL_GROUPS`)."""
@@ -178,10 +212,7 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
     best = others.sort_values("val_accuracy", ascending=False).iloc[0]
     se = metrics.standard_error(champion["val_accuracy"], n_val)
     if best["val_accuracy"] > champion["val_accuracy"]:  # the one-standard-error rule at work
-        gap = best["val_accuracy"] - champion["val_accuracy"]
-        # the rule's band: one standard error of the best accuracy, below it (in images)
-        se = metrics.standard_error(best["val_accuracy"], n_val)
-        inside = (champion["val_accuracy"] - (best["val_accuracy"] - se)) * n_val
+        gap, se, inside = _band(best, champion, n_val)
         edge = (
             f"; it lies {inside:.1f} of an image inside the rule's band, so one more validation "
             "error would have put it outside"

@@ -13,7 +13,7 @@ import pandas as pd
 
 from mnist_pipeline import evaluation, metrics
 from mnist_pipeline.book import baselines as versus
-from mnist_pipeline.book import design_words, reproduction, verdicts
+from mnist_pipeline.book import design_words, narrate, reproduction, verdicts
 from mnist_pipeline.book.narrate import duration, interval, pct
 from mnist_pipeline.evaluation import detection, ledger
 from mnist_pipeline.evaluation.robust_numbers import (
@@ -84,6 +84,7 @@ def report_variables(
         "val_accuracy": pct(champion["val_accuracy"]),
         "test_accuracy": pct(test[champion["model_key"]]["accuracy"]),
         "rule": evaluation.CHAMPION_RULE,
+        "rule_margin": narrate.rule_margin(runs, champion, n_val),
     }
     values["evaluation"] = {
         "n_val": f"{n_val:,}",
@@ -204,7 +205,11 @@ def _code(check: Mapping) -> str:
     return "at_goal" if check["straddles"] else check["code"]
 
 
-def mnistc_resemblance(architecture: str, mnistc: pd.DataFrame) -> str:
+def mnistc_resemblance(
+    architecture: str,
+    mnistc: pd.DataFrame,
+    where: str = "the evaluation chapter of the project's report",
+) -> str:
     """A sentence saying how many of MNIST-C's corruptions resemble what the chosen design's
     augmentation does (:func:`design_words.resembling`), said with the MNIST-C target's verdict
     so that the verdict is never read as a blind test; ``""`` when none does.
@@ -212,6 +217,8 @@ def mnistc_resemblance(architecture: str, mnistc: pd.DataFrame) -> str:
     Args:
         architecture: model 4's logged architecture (``robust_cnn_<design>``).
         mnistc: the MNIST-C table, one row per model and corruption (and a ``mean`` row).
+        where: where the split is given, named as seen from where the sentence is read (the
+            default suits ``_variables.yml``, read by the prose chapters and the model card).
     """
     found = designs.design_named(architecture)
     present = set(mnistc.loc[mnistc["corruption"] != "mean", "corruption"])
@@ -221,16 +228,21 @@ def mnistc_resemblance(architecture: str, mnistc: pd.DataFrame) -> str:
     return (
         f" Of MNIST-C's {len(present)} corruptions, {len(like)} "
         f"{'resembles' if len(like) == 1 else 'resemble'} what its augmentation does, so "
-        "this mean is not a blind test of robustness; the evaluation chapter of the project's report "
-        "also gives it split into those and the others."
+        f"this mean is not a blind test of robustness; {where} also gives it split into those "
+        "and the others."
     )
 
 
-def target_verdicts(result) -> dict[str, str]:
-    """Model 4's targets and the detector's, in words, from the numbers that decide them."""
+def target_verdicts(result, where: str | None = None) -> dict[str, str]:
+    """Model 4's targets and the detector's, in words, from the numbers that decide them.
+
+    ``where`` names the place that splits MNIST-C by resemblance, as seen from where the
+    verdicts are read (:func:`mnistc_resemblance`'s default when ``None``)."""
     targets, n = result.targets, result.targets["n_seeds"]
     worst = targets["mnistc_worst"]["corruption"].replace("_", " ")
-    resembles = mnistc_resemblance(result.design, result.mnistc)
+    resembles = mnistc_resemblance(
+        result.design, result.mnistc, **({"where": where} if where else {})
+    )
     return {
         "accuracy_target": verdicts.target_met(
             "Model 4", targets["clean"], "on clean test digits", n
@@ -353,4 +365,27 @@ def from_evaluation(
         n_train=n_train,
         objective=objective,
         extra=extra,
+    )
+
+
+def timing_noise(table: pd.DataFrame, pair: tuple[str, str] = evaluation.ABLATION) -> str:
+    """How far apart the times of two models that are the same network at inference came in
+    this run (model 4 and its ablation: the augmentation layers are gone at inference), as the
+    factor between the slower and the faster of each time column of
+    :func:`evaluation.efficiency_table`: times of other models no further apart than that do
+    not rank them.
+
+    Raises:
+        KeyError: when either model is not in the table.
+    """
+    first, second = (table.loc[specs.label(key)] for key in pair)
+    columns = [c for c in table.columns if c.endswith("(ms)")]
+    factors = []
+    for column in columns:
+        a, b = (float(str(row[column]).replace(",", "")) for row in (first, second))
+        factors.append(f"{max(a, b) / min(a, b):.2f} for {column.removesuffix(' (ms)')}")
+    return (
+        f"{specs.label(pair[1]).capitalize()} and {specs.label(pair[0])}, the same network at "
+        f"inference, differ by a factor of {narrate.and_list(factors)} in this run: times of two "
+        "models no further apart than that do not rank them."
     )
