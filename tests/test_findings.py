@@ -215,7 +215,7 @@ def test_the_model_card_has_mitchell_s_sections_and_the_values_it_was_given():
         "0.17\u00a0%",
         (
             "- 2 specs of this model have met the test set (the ledger in the evaluation chapter "
-            "of the project's report counts a spec once, however often it is retrained or "
+            "of this project's book counts a spec once, however often it is retrained or "
             "rescored): this one, and 1 earlier, revised spec;"
         ),
         "This version (the seed-42 run): test accuracy 99.53\u00a0%",

@@ -543,3 +543,22 @@ def test_every_committed_chapter_carries_full_provenance_from_the_current_code()
     written = yaml.safe_load((ROOT / "_variables.yml").read_text())["provenance"]
     assert written["profile"] == "full"
     assert written["package_code"] == package[:12], "_variables.yml predates the package's code"
+
+
+# Calls whose printed output is a time measured in this execution: it changes from one execution
+# to the next, so make reproduce (nbval, every untagged cell compared) must not compare it.
+MEASURES_TIME = re.compile(r"\b(efficiency_table|timing_noise|time_inference|bench\.measure)\(")
+
+
+def test_every_cell_that_prints_a_measured_time_is_left_out_of_the_comparison():
+    untagged = [
+        f"{path.name} cell {i}"
+        for path in NOTEBOOKS
+        for i, cell in enumerate(json.loads(path.read_text())["cells"])
+        if cell["cell_type"] == "code"
+        and MEASURES_TIME.search("".join(cell["source"]))
+        and "nbval-ignore-output" not in cell["metadata"].get("tags", [])
+    ]
+    assert not untagged, f"tag these nbval-ignore-output: {untagged}"
+    assert MEASURES_TIME.search("say(findings.timing_noise(efficiency))")
+    assert not MEASURES_TIME.search("md_table(efficiency, floatfmt='.3g')")  # the variable only

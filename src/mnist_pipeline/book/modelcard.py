@@ -57,11 +57,11 @@ def _looks(n: int) -> str:
     if n <= 1:
         return (
             "- This spec is the only one of this model to have met the test set (the ledger in "
-            "the evaluation chapter of the project's report)."
+            "the evaluation chapter of this project's book)."
         )
     return (
         f"- {n} specs of this model have met the test set (the ledger in the evaluation chapter "
-        "of the project's report counts a spec once, however often it is retrained or "
+        "of this project's book counts a spec once, however often it is retrained or "
         f"rescored): this one, and {n - 1} earlier, revised spec{'' if n == 2 else 's'}; the "
         "chapter's table of earlier looks lists what each scored, earlier results of this spec "
         "included."

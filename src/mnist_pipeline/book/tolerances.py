@@ -49,7 +49,7 @@ TOLERANCES: tuple[Tolerance, ...] = (
     ),
     Tolerance(
         "a clean accuracy (key ending in accuracy or _mean; not the detector's refusal shares, "
-        "which its decision codes compare)",
+        "which are not compared as numbers: only the families with a target have a decision)",
         lambda section, key: section != "detector" and key.endswith(("accuracy", "_mean")),
         0.5,
     ),

@@ -208,7 +208,7 @@ def _code(check: Mapping) -> str:
 def mnistc_resemblance(
     architecture: str,
     mnistc: pd.DataFrame,
-    where: str = "the evaluation chapter of the project's report",
+    where: str = "the evaluation chapter of this project's book",
 ) -> str:
     """A sentence saying how many of MNIST-C's corruptions resemble what the chosen design's
     augmentation does (:func:`design_words.resembling`), said with the MNIST-C target's verdict
