@@ -5,7 +5,7 @@ type moves results by a few images, so this module compares what the statistics 
 digits:
 
 - ``champion.key`` must be identical.
-- ``decisions`` maps a decision's name to a code (``better``, ``below_reported``, ``misses``...).
+- ``decisions`` maps a decision's name to a code (``better``, ``not_reproduced``, ``misses``...).
   When the codes differ and both are decided, the conclusion changed: a failure. When at least one
   is in :data:`UNDECIDED` (the statistics leave it undecided), the wording may change: a note. A
   decision the committed file has and the fresh one lacks is a failure; a new one is a note. Codes
