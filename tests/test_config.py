@@ -53,6 +53,9 @@ def test_the_profile_says_the_search_s_budget_apart_from_the_models():
     assert f"the evaluation corrupts {full.n_corrupted:,} test images" in text
     one = config.Profile("x", None, None, (42,), 3, 1, 500, 10, None, 1, 10).describe()
     assert "3 trials of up to 1 epoch on 500 training images" in one
+    # a pruned trial may stop after its first epoch, or be pruned after its last: never "early"
+    assert "(a pruned trial may stop after its first epoch)" in text and "early" not in text
+    assert "pruned" not in one  # one epoch a trial: nothing to stop after
     assert "trains 1 epoch on all training images" in one
 
 

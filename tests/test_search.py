@@ -42,6 +42,7 @@ def test_search_logs_nested_trials_and_stops_at_its_budget(mlflow_store, storage
     assert (tags["search_worker"], tags["sampler_seed"]) == ("0", str(config.SEED))
     table = search.trials_table(study)
     assert list(table.index) == [0, 1, 2] and {"state", "value", "learning_rate"} <= set(table)
+    assert table["epochs"].between(1, 2).all()  # the epochs each trial reported
     again, _ = search.run_search(splits, **run)  # the budget is spent: no new trial
     assert len(again.trials) == 3
     assert optuna.load_study(study_name="t", storage=storage).best_value == study.best_value
@@ -189,11 +190,17 @@ def test_the_outcome_gives_the_best_trial_the_batch_sizes_and_the_caveat_of_fano
     assert "learning_rate = 0.00126" in text and "batch_size = 32" in text
     # every batch size of the space is named; a pruned trial is not a completed one
     assert (
-        "batch 32: 1 trial, median 95.90\u00a0%; batch 64: no completed trial, 1 pruned; "
-        "batch 128: 2 trials, median 46.00\u00a0%" in text
+        "batch 32: 1 completed (median 95.90\u00a0%) and 0 pruned; batch 64: no completed "
+        "trial, 1 pruned; batch 128: 2 completed (median 46.00\u00a0%) and 0 pruned" in text
     )
     assert "batch 64: no completed trial, none drawn" in search.outcome(
         trials.drop(index=7), {}, 4, 2, 10_000
+    )
+    assert "so it is not the batch size's effect" in text  # the confounding, in the sentence
+    with_pruned = pd.concat([trials, trials.loc[[5]].assign(state="PRUNED", value=0.1)])
+    with_pruned.index = pd.Index([4, 5, 6, 7, 8], name="number")
+    assert "batch 128: 2 completed (median 46.00\u00a0%) and 1 pruned" in search.outcome(
+        with_pruned, {}, 4, 2, 10_000
     )
     assert "On 3 completed trials, fANOVA ranks activation and learning_rate first" in text
     # the budget, from the arguments, and what the scores are; no cause asserted for them

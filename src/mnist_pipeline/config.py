@@ -166,8 +166,9 @@ class Profile:
             f"Profile `{self.name}`: the models train on {images}, {epochs}, "
             f"{seeds}; the search runs "
             f"{self.search_trials} trials of up to "
-            f"{budget(self.search_train, self.search_epochs)} each (a pruned trial stops "
-            "early); each candidate design of model 4 trains "
+            f"{budget(self.search_train, self.search_epochs)} each"
+            + (" (a pruned trial may stop after its first epoch)" if self.search_epochs > 1 else "")
+            + "; each candidate design of model 4 trains "
             f"{budget(self.selection_train, self.selection_epochs)} and is scored on "
             f"the clean validation images and on {self.selection_images:,} of them corrupted; "
             "the evaluation corrupts "

@@ -200,10 +200,12 @@ def log_summary(study: optuna.Study) -> None:
 
 
 def trials_table(study: optuna.Study) -> pd.DataFrame:
-    """One row per trial: number, state, validation accuracy, seconds and the parameters."""
+    """One row per trial: number, state, validation accuracy, the epochs it reported (a pruned
+    trial's value is its last reported epoch's), seconds and the parameters."""
     frame = study.trials_dataframe(attrs=("number", "value", "state", "params", "user_attrs"))
     frame = frame.rename(columns=lambda c: c.removeprefix("params_").removeprefix("user_attrs_"))
-    keep = ["number", "state", "value", "seconds", *SPACE]
+    frame["epochs"] = [len(t.intermediate_values) for t in study.trials]
+    keep = ["number", "state", "value", "epochs", "seconds", *SPACE]
     return frame[[c for c in keep if c in frame]].set_index("number")
 
 
@@ -243,14 +245,17 @@ def best_trials(trials: pd.DataFrame, k: int = 5) -> pd.DataFrame:
 
 
 def _batch_words(trials: pd.DataFrame, size: int) -> str:
-    """``batch 32: 10 trials, median 96.60 %``, or, for a batch size no trial completed with,
-    how many were drawn with it and stopped (``batch 64: no completed trial, 1 pruned``)."""
+    """``batch 128: 4 completed (median 41.10 %) and 3 pruned``: how many trials drawn with a
+    batch size completed, their median, and how many were pruned (``batch 64: no completed
+    trial, 1 pruned``; ``none drawn``)."""
     drawn = trials[trials["batch_size"] == size]
     done = drawn[drawn["state"] == "COMPLETE"]
+    stopped = len(drawn) - len(done)
     if len(done):
-        n = len(done)
-        return f"batch {size}: {n} trial{'' if n == 1 else 's'}, median {narrate.pct(done['value'].median())}"
-    stopped = len(drawn)
+        return (
+            f"batch {size}: {len(done)} completed (median {narrate.pct(done['value'].median())})"
+            f" and {stopped} pruned"
+        )
     return f"batch {size}: no completed trial" + (
         f", {stopped} pruned" if stopped else ", none drawn"
     )
@@ -280,7 +285,11 @@ def outcome(
     )
     if "batch_size" in trials and len(done):
         listed = "; ".join(_batch_words(trials, size) for size in SPACE["batch_size"])
-        text += f" The completed trials by batch size: {listed}."
+        text += (
+            f" The trials by batch size: {listed}; each median mixes the batch size with the "
+            "hyperparameters drawn with it, one run each on one seed, so it is not the batch "
+            "size's effect."
+        )
     text += (
         f" Every trial has this budget of {epochs} epoch{'s' if epochs != 1 else ''} on "
         f"{n_train:,} training images, so these scores rank the candidates under a short budget: "
