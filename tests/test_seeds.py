@@ -68,9 +68,12 @@ def test_describe_says_a_candidate_is_judged_on_seed_42_and_a_control_is_never_a
     spread = {43: 0.979, 42: 0.981, 44: 0.980}
     candidate = seeds.describe("model 1", spread)  # a study CNN: its seed-42 run is judged
     assert "choice of champion" in candidate and f"seed-{config.SEED} columns" in candidate
-    assert "step verdicts and the robustness tables use every seed" in candidate  # not all 42's
+    assert "reproduction verdicts and the robustness tables use every seed" in candidate
+    # a step verdict weighs McNemar's test on seed 42 with the difference over seeds: both
+    assert "the step verdicts use both (McNemar's test on the seed-42 runs" in candidate
     model_4 = seeds.describe("model 4", spread, group="beyond")
     assert "the comparison with its ablation" in model_4 and "model 4's targets" in model_4
+    assert "the step verdict from model 3 uses both" in model_4
     mlp = seeds.describe("a dense network (MLP)", spread, group="baseline")
     assert "its reproduction verdict" in mlp
     # only the best baseline enters the plots, McNemar's tests and the robustness table

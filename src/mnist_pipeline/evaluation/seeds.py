@@ -241,13 +241,15 @@ def describe(
         )
     else:
         every = {
-            "beyond": "the comparison table's column over seeds, the step verdict from model 3, "
-            "the comparison with its ablation, the robustness tables and model 4's targets use "
-            "every seed",
+            "beyond": "the comparison table's column over seeds, the comparison with its "
+            "ablation, the robustness tables and model 4's targets use every seed; the step "
+            "verdict from model 3 uses both (McNemar's test on the seed-42 runs with the "
+            "difference over every seed)",
         }.get(
             group,
-            "the comparison table's column over seeds, the reproduction and step verdicts and "
-            "the robustness tables use every seed",
+            "the comparison table's column over seeds, the reproduction verdicts and the "
+            "robustness tables use every seed; the step verdicts use both (McNemar's test on "
+            "the seed-42 runs with the difference over every seed)",
         )
         tail = (
             f"In the evaluation chapter, the comparison table's seed-{config.SEED} columns, the "
