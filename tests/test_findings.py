@@ -327,12 +327,14 @@ def test_the_card_says_how_close_the_champion_and_its_design_were_chosen():
     values = card_values(False)
     card = modelcard.build(values)
     chosen = next(line for line in card.splitlines() if "Chosen on validation only" in line)
-    assert chosen.endswith("one-standard-error rule: x.")  # no margin given, none said
+    assert chosen.endswith("the baselines and models 1 to 4.")  # no margin given, none said
     values["champion"]["rule_margin"] = "Model 2 is 0.12 points more accurate on validation."
     chosen = next(
         line for line in modelcard.build(values).splitlines() if "Chosen on validation" in line
     )
-    assert chosen.endswith("rule: x. Model 2 is 0.12 points more accurate on validation.")
+    assert chosen.endswith("models 1 to 4. Model 2 is 0.12 points more accurate on validation.")
+    assert "widened once, after three candidates had been scored" in modelcard.build(values)
+    assert "load_champion()" in modelcard.build(values)  # the pyfunc route needs the store
     values["model_4"] |= findings.design_fields("robust_cnn_photometric")
     training = next(
         line for line in modelcard.build(values).splitlines() if line.startswith("- Training aug")

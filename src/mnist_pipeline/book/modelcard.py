@@ -201,7 +201,8 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             f"`{config.registered_model()}` (alias `{config.CHAMPION_ALIAS}`).\n"
             f"- **Type:** {model['kind'].split(': ', 1)[-1]}, {model['parameters']} parameters"
             + (f", trained for {model['epochs']} epochs.\n" if model["epochs"] != "-" else ".\n")
-            + f"- **Chosen on validation only**, by the {champ['rule']}."
+            + f"- **Chosen on validation only**, by the {champ['rule']}. The candidates are "
+            "every trained model but the ablation: the baselines and models 1 to 4."
             + (f" {champ['rule_margin']}" if champ.get("rule_margin") else "")
         ),
         "Intended use": (
@@ -248,7 +249,8 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
                 f"- Training augmentation of the design chosen on validation "
                 f"(`{model.get('design', '-')}`): {model.get('augmentation', '-')}, applied on the "
                 f"fly; in-model normalisation: {model.get('normalisation', 'none')}. Of the "
-                "candidate designs within a margin of the best clean validation accuracy, it had "
+                "candidate designs within a margin of the best clean validation accuracy (a "
+                "margin widened once, after three candidates had been scored), it had "
                 "the best mean over a corrupted validation suite, each candidate trained once, on "
                 "one seed, with a short budget, so close candidates could rank otherwise (the "
                 "chapter on this model gives how close the choice was). None of "
@@ -323,7 +325,9 @@ def build(values: Mapping[str, Mapping[str, object]]) -> str:
             "- The service: `make serve`, then `curl -F file=@digit.png "
             "http://127.0.0.1:8000/predict`, or draw on the page at http://127.0.0.1:8000.\n"
             f'- Python: `mlflow.pyfunc.load_model("models:/{config.registered_model()}@'
-            f'{config.CHAMPION_ALIAS}")`, a float32 array shaped (n, 28, 28, 1) in [0, 1] '
+            f"{config.CHAMPION_ALIAS}\")` with `MLFLOW_TRACKING_URI` set to the project's store "
+            "(`mnist_pipeline.tracking.load_champion()` finds it from anywhere), on "
+            "a float32 array shaped (n, 28, 28, 1) in [0, 1] "
             "(MLflow refuses float64), white ink on "
             "black; the output is ten probabilities per image. This route applies neither the "
             'service\'s preparation of an upload nor the "not a digit" detector (`detector.json`, '

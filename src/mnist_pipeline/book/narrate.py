@@ -185,8 +185,10 @@ def rule_margin(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
         else f"{inside:.1f} images inside the rule's band"
     )
     return (
-        f"{specs.label(best['model_key']).capitalize()} is {100 * gap:.2f} points more accurate "
-        f"on validation ({_images(int(champion['val_errors'] - best['val_errors']))}, one seed); "
+        f"{specs.label(best['model_key']).capitalize()} ({int(best['n_parameters']):,} "
+        f"parameters against {int(champion['n_parameters']):,}) is {100 * gap:.2f} points more "
+        f"accurate on validation ({_images(int(champion['val_errors'] - best['val_errors']))}, "
+        "one seed); "
         f"{specs.label(champion['model_key'])}, the smaller, lies {where}."
     )
 
