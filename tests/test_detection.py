@@ -79,6 +79,7 @@ def test_refusals_of_corrupted_digits_are_called_a_cost():
     said = verdicts.corrupted_refusals(pd.Series({"fog": 0.30, "shot_noise": 0.02}))
     assert "16.0\u00a0% on average" in said and "most under fog (30.0\u00a0%)" in said
     assert "cost" in said
+    assert "given to the detector as they are (not prepared as an upload)" in said
 
 
 def test_digits_refused_near_the_threshold_s_own_rate_are_at_goal():

@@ -405,7 +405,8 @@ def corrupted_refusals(refused: pd.Series) -> str:
     """
     worst = str(refused.idxmax()).replace("_", " ")
     return (
-        f"MNIST-C's corrupted digits are refused at {pct(float(refused.mean()), 1)} on average "
+        "MNIST-C's corrupted digits, given to the detector as they are (not prepared as an "
+        f"upload), are refused at {pct(float(refused.mean()), 1)} on average "
         f"over its corruptions, most under {worst} ({pct(float(refused.max()), 1)}): a corrupted "
         "digit is still a digit, and a refusal there is a cost, not a success."
     )
