@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from mnist_pipeline import config
 from mnist_pipeline.book import design_words
 from mnist_pipeline.book.narrate import and_list
+from mnist_pipeline.book.tolerances import percent
 from mnist_pipeline.corruptions import target as target_suite
 from mnist_pipeline.data import nondigits
 from mnist_pipeline.models.augment import TARGET_COVERAGE
@@ -102,7 +103,7 @@ def _suite_target(lowest: object, seeds: object) -> str:
     """`` (the mean of 3 seeds; its target: at least 95 % under each, met)``: the target-suite
     target (:data:`config.ROBUSTNESS_TARGET`) judged on ``lowest``, a share as
     ``_variables.yml`` prints it (``96.1 %``), over ``seeds`` seeds (``None``: not recorded)."""
-    share = float(str(lowest).replace("\xa0", " ").split(" ")[0].replace(",", ""))
+    share = percent(str(lowest))
     goal = 100 * config.ROBUSTNESS_TARGET
     over = f"the mean of {_seeds(seeds)}; " if seeds is not None else ""
     met = "met" if share >= goal else "missed"
@@ -149,7 +150,7 @@ def _ablation_under_worst(values: Mapping[str, Mapping[str, object]], key: str) 
     MNIST-C corruption, when the champion is model 4 and both are recorded; ``""`` otherwise."""
     worst = str(values["mnistc"][f"{key}_worst_name"]).replace(" ", "_")
     theirs = values.get(f"mnistc_{key}_no_aug", {}).get(worst)
-    if key != "model_4" or theirs is None:
+    if theirs is None:  # only model 4 has an ablation (``mnistc_model_4_no_aug``)
         return ""
     return f"; its ablation, the same network without its design, scores {theirs} there"
 

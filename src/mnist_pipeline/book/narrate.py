@@ -157,6 +157,14 @@ def compare_errors(title: str, errors: int, n_parameters: int, earlier: Mapping)
     )
 
 
+def _runner_up(runs: pd.DataFrame, champion: pd.Series) -> pd.Series | None:
+    """The candidate other than ``champion`` most accurate on validation (controls are never
+    candidates, :func:`specs.candidates`); ``None`` when there is none."""
+    pool = specs.candidates(runs)
+    others = pool[pool["model_key"] != champion["model_key"]]
+    return None if others.empty else others.sort_values("val_accuracy", ascending=False).iloc[0]
+
+
 def _band(best: pd.Series, champion: pd.Series, n_val: int) -> tuple[float, float, float]:
     """The one-standard-error rule's band below ``best``'s validation accuracy: ``best``'s lead
     over ``champion``, the standard error of ``best``'s accuracy, and how far inside the band
@@ -170,12 +178,8 @@ def rule_margin(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
     """How close the one-standard-error rule's choice was, in a sentence for the model card:
     the more accurate candidate it passed over and how far inside the rule's band the champion
     lies; ``""`` when no candidate is more accurate on validation than the champion."""
-    pool = specs.candidates(runs)
-    others = pool[pool["model_key"] != champion["model_key"]]
-    if others.empty:
-        return ""
-    best = others.sort_values("val_accuracy", ascending=False).iloc[0]
-    if best["val_accuracy"] <= champion["val_accuracy"]:
+    best = _runner_up(runs, champion)
+    if best is None or best["val_accuracy"] <= champion["val_accuracy"]:
         return ""
     gap, _, inside = _band(best, champion, n_val)
     where = (
@@ -208,10 +212,9 @@ def champion_choice(runs: pd.DataFrame, champion: pd.Series, n_val: int) -> str:
         "control that measures one change, not a candidate."
         for r in runs.drop(index=pool.index).itertuples()
     )
-    others = pool[pool["model_key"] != champion["model_key"]]
-    if others.empty:
+    best = _runner_up(runs, champion)
+    if best is None:
         return text + controls
-    best = others.sort_values("val_accuracy", ascending=False).iloc[0]
     se = metrics.standard_error(champion["val_accuracy"], n_val)
     if best["val_accuracy"] > champion["val_accuracy"]:  # the one-standard-error rule at work
         gap, se, inside = _band(best, champion, n_val)
