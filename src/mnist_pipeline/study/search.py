@@ -35,8 +35,8 @@ from mnist_pipeline.study.workers import (  # noqa: F401 (re-exported)
     worker_number,
 )
 
-# What the search may choose; the model card searched dropout, convolution sizes and
-# activations, and its sweep hidden units, batch size and epochs.
+# What the search may choose; the *Nickara_MNIST_Model* card searched dropout, layer sizes and
+# activations, and the AzureML capstone's sweep hidden units, batch size, dropout and epochs.
 SPACE: dict[str, tuple] = {
     "filters": (16, 32, 48),
     "kernel_size": (3, 5),
