@@ -77,9 +77,9 @@ def recalibrate_batchnorm(model: keras.Model, images: np.ndarray, batch_size: in
     """Re-estimate every batch-normalisation layer's statistics on clean images, in place.
 
     During training a batch-norm layer keeps running averages of the mean and variance of
-    what it sees, and a model that trains on augmented images (noise, thinner strokes,
-    shrunken digits) averages statistics of those, not of the clean digits it will be asked
-    about. This replaces them, layer after layer from the input, by the exact mean and
+    what it sees, and a model that trains on augmented images (for the chosen design
+    rotated, shifted, re-stroked, blurred, dimmed and noisy digits) averages statistics of
+    those, not of the clean digits it will be asked about. This replaces them, layer after layer from the input, by the exact mean and
     (biased, as in training) variance over ``images`` passed through the layers before it in
     inference mode, so augmentation and dropout are off. The weights do not change.
 
