@@ -12,7 +12,8 @@ default), so the rate at which real digits are refused is set before any non-dig
 Nothing is fitted on non-digits. The layers follow a rule on the model's structure
 (:func:`feature_layers`), but the rule was settled after looking at non-digits: the features layer
 alone (the one before the softmax) let nearly all uniform noise through, and reading all
-convolutions refused many pen-drawn digits (the later half, none). The first six families that chapter 09 reports were among what was
+convolutions refused many digits drawn with a round pen by a script (the later half,
+none). The first six families that chapter 09 reports were among what was
 looked at, so their refusal rates are not an unseen test of the rule; the four held-out families
 of :mod:`mnist_pipeline.data.nondigits` were added after the rule was settled, and are. (The rule
 changed once after they were added, before any detector scored them: a 1 x 1 convolution that
