@@ -11,7 +11,7 @@ The threshold is the score that a share ``reject`` of *validation* digits exceed
 default), so the rate at which real digits are refused is set before any non-digit is looked at.
 Nothing is fitted on non-digits. The layers follow a rule on the model's structure
 (:func:`feature_layers`), but the rule was settled after looking at non-digits: the features layer
-alone (the one before the softmax) let nearly all uniform noise through, and reading all
+alone (the one before the softmax) let all uniform noise through, and reading all
 convolutions refused many digits drawn with a round pen by a script (the later half,
 none). The first six families that chapter 09 reports were among what was
 looked at, so their refusal rates are not an unseen test of the rule; the four held-out families
